@@ -1,0 +1,102 @@
+"""Bulk actions on the contact list: tags, exports, unsubscribe."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from contacts import exporting, services
+from contacts.choices import ConsentMethod, EmailStatus
+from contacts.models import ConsentChange, Tag
+
+
+class ContactActionForm(helpers.ActionForm):
+    tag = forms.CharField(label=_("Tag:"), required=False, max_length=100)
+
+
+def change_made_in_admin(request) -> ConsentChange:
+    """Return how a consent change made by this admin request is recorded."""
+    return ConsentChange(
+        how=ConsentMethod.ADMIN, by=request.user, ip=request.META.get("REMOTE_ADDR")
+    )
+
+
+def _typed_tag_name(modeladmin, request) -> str:
+    name = request.POST.get("tag", "").strip()
+    if not name:
+        modeladmin.message_user(
+            request, _("Type the tag's name beside the action."), messages.WARNING
+        )
+    return name
+
+
+@admin.action(description=_("Add the tag to the selected contacts"), permissions=["change"])
+def add_tag(modeladmin, request, queryset):
+    if name := _typed_tag_name(modeladmin, request):
+        tag = services.tag_named(name)
+        count = services.add_tag(queryset, tag, by=request.user)
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d contact tagged “%(tag)s”.",
+                "%(count)d contacts tagged “%(tag)s”.",
+                count,
+            )
+            % {"count": count, "tag": tag.name},
+        )
+
+
+@admin.action(description=_("Remove the tag from the selected contacts"), permissions=["change"])
+def remove_tag(modeladmin, request, queryset):
+    if not (name := _typed_tag_name(modeladmin, request)):
+        return
+    tag = Tag.objects.filter(name__iexact=name).first()
+    count = services.remove_tag(queryset, tag, by=request.user) if tag else 0
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "Tag “%(tag)s” removed from %(count)d contact.",
+            "Tag “%(tag)s” removed from %(count)d contacts.",
+            count,
+        )
+        % {"count": count, "tag": name},
+    )
+
+
+@admin.action(description=_("Mark the selected contacts unsubscribed"), permissions=["change"])
+def mark_unsubscribed(modeladmin, request, queryset):
+    change = change_made_in_admin(request)
+    count = services.set_email_status(queryset, EmailStatus.UNSUBSCRIBED, change)
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%(count)d contact marked unsubscribed.",
+            "%(count)d contacts marked unsubscribed.",
+            count,
+        )
+        % {"count": count},
+    )
+
+
+def _export(fmt: str, description):
+    @admin.action(description=description, permissions=["view"])
+    def export(modeladmin, request, queryset):
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(
+            exporting.chunks(fmt, queryset.order_by("pk")),
+            content_type=exporting.CONTENT_TYPES[fmt],
+        )
+        filename = f"contacts-{stamp}.{exporting.EXTENSIONS[fmt]}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    export.__name__ = f"export_{fmt}"
+    return export
+
+
+export_csv = _export("csv", _("Export the selection as CSV (Excel)"))
+export_vcard = _export("vcard", _("Export the selection as vCard"))
+export_json = _export("json", _("Export the selection as JSON"))

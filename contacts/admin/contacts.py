@@ -1,0 +1,121 @@
+import re
+
+from django.contrib import admin
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from contacts import timeline
+from contacts.admin import actions
+from contacts.admin.consent import ConsentEventInline
+from contacts.admin.filters import HasEmailFilter, HasPhoneFilter, SourceFilter
+from contacts.choices import Source
+from contacts.models import Activity, Contact, ContactSource, Handle, Note
+
+# A search that looks like a phone number: digits with the usual separators.
+_PHONE_LIKE = re.compile(r"^\+?[\d\s.\-()/]{4,}$")
+
+
+class HandleInline(admin.TabularInline):
+    model = Handle
+    extra = 0
+
+
+class NoteInline(admin.TabularInline):
+    model = Note
+    fields = ("body", "author", "created_at")
+    readonly_fields = ("author", "created_at")
+    extra = 1
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "email",
+        "phone",
+        "company",
+        "tag_list",
+        "email_status",
+        "source_list",
+        "created_at",
+    )
+    list_filter = (
+        ("tags", admin.RelatedOnlyFieldListFilter),
+        "email_status",
+        "consent_basis",
+        SourceFilter,
+        ("company", admin.RelatedOnlyFieldListFilter),
+        HasEmailFilter,
+        HasPhoneFilter,
+    )
+    search_fields = ("first_name", "last_name", "email", "phone", "company__name")
+    autocomplete_fields = ("company", "tags")
+    readonly_fields = ("source_list", "created_at", "updated_at", "last_contacted_at", "timeline")
+    fieldsets = (
+        (None, {"fields": (("first_name", "last_name"), "email", "phone", "language")}),
+        (_("Work"), {"fields": ("company", "job_title")}),
+        (_("Address"), {"fields": ("city", "postcode", "country")}),
+        (_("Email consent"), {"fields": ("email_status", "consent_basis")}),
+        (_("Organisation"), {"fields": ("tags", "notes", "source_list")}),
+        (_("Timeline"), {"fields": ("timeline",)}),
+        (_("Dates"), {"fields": ("created_at", "updated_at", "last_contacted_at")}),
+    )
+    inlines = (HandleInline, NoteInline, ConsentEventInline)
+    action_form = actions.ContactActionForm
+    actions = (
+        actions.add_tag,
+        actions.remove_tag,
+        actions.export_csv,
+        actions.export_vcard,
+        actions.export_json,
+        actions.mark_unsubscribed,
+    )
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset.select_related("company").prefetch_related("tags", "sources")
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find phones typed the national way: "06 12 34" finds +33612345678."""
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        term = search_term.strip()
+        if _PHONE_LIKE.match(term):
+            digits = re.sub(r"\D", "", term)
+            digits = digits.removeprefix("00") if digits.startswith("00") else digits.lstrip("0")
+            if len(digits) >= 3:
+                results |= queryset.filter(phone__contains=digits)
+        return results, may_have_duplicates
+
+    @admin.display(description=_("tags"))
+    def tag_list(self, contact):
+        return ", ".join(tag.name for tag in contact.tags.all())
+
+    @admin.display(description=_("sources"))
+    def source_list(self, contact):
+        return ", ".join(link.get_source_display() for link in contact.sources.all())
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, contact):
+        entries = timeline.entries(contact) if contact.pk else []
+        return render_to_string("admin/contacts/contact/timeline.html", {"entries": entries})
+
+    def save_model(self, request, obj, form, change):
+        obj.consent_change = actions.change_made_in_admin(request)
+        super().save_model(request, obj, form, change)
+        if not change:
+            ContactSource.objects.get_or_create(contact=obj, source=Source.MANUAL)
+            Activity.objects.create(contact=obj, kind=Activity.Kind.CREATED, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Note:
+            for note_form in formset.forms:
+                if note_form.instance.author_id is None:
+                    note_form.instance.author = request.user
+        super().save_formset(request, form, formset, change)

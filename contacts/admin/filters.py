@@ -1,0 +1,47 @@
+from django.contrib import admin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from contacts.choices import Source
+
+
+class SourceFilter(admin.SimpleListFilter):
+    title = _("source")
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        return Source.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Source.values:
+            return queryset.filter(sources__source=self.value())
+        return queryset
+
+
+class _FilledFilter(admin.SimpleListFilter):
+    """Filter on whether a text field is filled in."""
+
+    field: str
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        empty = Q(**{self.field: ""})
+        if self.value() == "yes":
+            return queryset.exclude(empty)
+        if self.value() == "no":
+            return queryset.filter(empty)
+        return queryset
+
+
+class HasEmailFilter(_FilledFilter):
+    title = _("has an email address")
+    parameter_name = "has_email"
+    field = "email"
+
+
+class HasPhoneFilter(_FilledFilter):
+    title = _("has a phone number")
+    parameter_name = "has_phone"
+    field = "phone"

@@ -1,0 +1,157 @@
+"""Write contacts out as CSV (for Excel), vCard 3.0 or JSON, streaming row by row."""
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+
+import vobject
+from django.db.models import QuerySet
+
+from contacts.choices import Network
+from contacts.models import Contact
+
+FORMATS = ("csv", "vcard", "json")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "vcard": "text/vcard; charset=utf-8",
+    "json": "application/json",
+}
+EXTENSIONS = {"csv": "csv", "vcard": "vcf", "json": "json"}
+CSV_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "job_title",
+    "city",
+    "postcode",
+    "country",
+    "language",
+    "tags",
+    "email_status",
+    "consent_basis",
+    "sources",
+    *Network.values,
+    "notes",
+    "created_at",
+]
+# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+_CHUNK = 2000
+
+
+def for_export(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    """Return the contacts with what an export reads, fetched in a few queries per chunk."""
+    return contacts.select_related("company").prefetch_related("tags", "sources", "handles")
+
+
+def as_record(contact: Contact) -> dict:
+    """Return the contact in the export format of DESIGN.md."""
+    return {
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "email": contact.email,
+        "phone": contact.phone,
+        "company": contact.company.name if contact.company else "",
+        "job_title": contact.job_title,
+        "city": contact.city,
+        "postcode": contact.postcode,
+        "country": contact.country,
+        "language": contact.language,
+        "tags": [tag.name for tag in contact.tags.all()],
+        "email_status": contact.email_status,
+        "consent_basis": contact.consent_basis,
+        "sources": sorted(link.source for link in contact.sources.all()),
+        "handles": {handle.network: handle.value for handle in contact.handles.all()},
+        "notes": contact.notes,
+        "created_at": contact.created_at.isoformat(),
+    }
+
+
+def records(contacts: QuerySet[Contact]) -> Iterator[dict]:
+    for contact in for_export(contacts).iterator(chunk_size=_CHUNK):
+        yield as_record(contact)
+
+
+def neutralise(value: str) -> str:
+    """Return the cell so that a spreadsheet shows it as text, never runs it as a formula."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _csv_row(record: dict) -> list[str]:
+    flat = dict(record, tags=", ".join(record["tags"]), sources=", ".join(record["sources"]))
+    flat.update({network: record["handles"].get(network, "") for network in Network.values})
+    return [neutralise(str(flat[field])) for field in CSV_FIELDS]
+
+
+class _Line:
+    """A file-like object whose write() hands back the line csv.writer produced."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def csv_chunks(contacts: QuerySet[Contact], delimiter: str = ";") -> Iterator[str]:
+    """Yield a UTF-8 CSV, BOM first so that Excel reads the accents right."""
+    writer = csv.writer(_Line(), delimiter=delimiter, lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow(CSV_FIELDS)
+    for record in records(contacts):
+        yield writer.writerow(_csv_row(record))
+
+
+def json_chunks(contacts: QuerySet[Contact]) -> Iterator[str]:
+    """Yield a JSON array of export records, one per line."""
+    yield "["
+    separator = "\n"
+    for record in records(contacts):
+        yield separator + json.dumps(record, ensure_ascii=False)
+        separator = ",\n"
+    yield "\n]\n"
+
+
+def vcard_chunks(contacts: QuerySet[Contact]) -> Iterator[str]:
+    """Yield one vCard 3.0 per contact."""
+    for record in records(contacts):
+        yield _vcard(record).serialize()
+
+
+def _vcard(record: dict) -> vobject.base.Component:
+    card = vobject.vCard()
+    card.add("n").value = vobject.vcard.Name(
+        family=record["last_name"], given=record["first_name"]
+    )
+    card.add("fn").value = (
+        f"{record['first_name']} {record['last_name']}".strip()
+        or record["email"]
+        or record["phone"]
+        or "?"
+    )
+    _add_if(card, "email", record["email"], type_param="INTERNET")
+    _add_if(card, "tel", record["phone"], type_param="CELL")
+    if record["company"]:
+        card.add("org").value = [record["company"]]
+    _add_if(card, "title", record["job_title"])
+    if record["city"] or record["postcode"] or record["country"]:
+        card.add("adr").value = vobject.vcard.Address(
+            city=record["city"], code=record["postcode"], country=record["country"]
+        )
+    if record["tags"]:
+        card.add("categories").value = record["tags"]
+    for network, value in record["handles"].items():
+        _add_if(card, "x-socialprofile", value, type_param=network)
+    _add_if(card, "note", record["notes"])
+    return card
+
+
+def _add_if(card, name: str, value: str, type_param: str | None = None) -> None:
+    if value:
+        line = card.add(name)
+        line.value = value
+        if type_param:
+            line.type_param = type_param
+
+
+def chunks(fmt: str, contacts: QuerySet[Contact]) -> Iterable[str]:
+    """Return the export of `contacts` in `fmt` (one of FORMATS) as an iterable of text."""
+    return {"csv": csv_chunks, "vcard": vcard_chunks, "json": json_chunks}[fmt](contacts)

@@ -1,0 +1,53 @@
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from contacts import exporting
+from contacts.models import Contact
+
+
+class Command(BaseCommand):
+    help = "Export every contact as CSV (for Excel, UTF-8 with BOM), vCard 3.0 or JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", choices=exporting.FORMATS, default="csv")
+        parser.add_argument("--output", type=Path, help="File to write (default: stdout).")
+        parser.add_argument(
+            "--delimiter",
+            choices=[";", ",", "\t"],
+            default=";",
+            help="CSV delimiter; ';' is what French Excel expects (default).",
+        )
+
+    def handle(self, *args, format, output, delimiter, **options):
+        contacts = Contact.objects.order_by("pk")
+        if format == "csv":
+            text = exporting.csv_chunks(contacts, delimiter=delimiter)
+        else:
+            text = exporting.chunks(format, contacts)
+        if output is None:
+            for chunk in text:
+                sys.stdout.buffer.write(chunk.encode())
+            sys.stdout.flush()
+            return
+        if not output.parent.is_dir():
+            raise CommandError(f"cannot write {output}: the folder {output.parent} does not exist")
+        try:
+            _write_atomically(output, text)
+        except OSError as e:
+            raise CommandError(f"cannot write {output}: {e.strerror}") from e
+
+
+def _write_atomically(path: Path, text) -> None:
+    """Write the whole export beside `path`, then rename: a failure leaves no partial file."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.writelines(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -1,0 +1,325 @@
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contacts.choices import (
+    ConsentBasis,
+    ConsentMethod,
+    EmailStatus,
+    Network,
+    Source,
+    check_transition,
+)
+from contacts.phones import normalise_phone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+
+class Company(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    website = models.URLField(_("website"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="company_name_ci_unique",
+                violation_error_message=_("A company with this name already exists."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tag_name_ci_unique",
+                violation_error_message=_("A tag with this name already exists."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(frozen=True)
+class ConsentChange:
+    """How a change of email status came about, for the consent history."""
+
+    how: str = ConsentMethod.SYSTEM
+    by: "AbstractBaseUser | None" = None
+    ip: str | None = None
+    proof_file_name: str = ""
+    proof_sha256: str = ""
+    proof_form: str = ""
+    detail: str = ""
+
+
+class Contact(models.Model):
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+    )
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("Two-letter code, such as FR.")
+    )
+    language = models.CharField(
+        _("preferred language"), max_length=8, blank=True, choices=settings.LANGUAGES
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
+    email_status = models.CharField(
+        _("email status"),
+        max_length=20,
+        choices=EmailStatus.choices,
+        default=EmailStatus.NO_CONSENT,
+    )
+    consent_basis = models.CharField(
+        _("consent basis"), max_length=20, choices=ConsentBasis.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    last_contacted_at = models.DateTimeField(_("last contacted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            # Emails are matched ignoring case: Jean@X.fr and jean@x.fr are one person.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="contact_email_ci_unique",
+                violation_error_message=_("A contact with this email address already exists."),
+            )
+        ]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"]),
+            models.Index(fields=["email_status"]),
+            models.Index(fields=["consent_basis"]),
+            models.Index(fields=["phone"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["last_contacted_at"]),
+        ]
+
+    # Set by the caller before save() to say how a change of consent came about.
+    consent_change: ConsentChange | None = None
+    _saved_consent: tuple[str | None, str | None] = (None, None)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        contact = super().from_db(db, field_names, values)
+        contact._saved_consent = (
+            contact.__dict__.get("email_status"),
+            contact.__dict__.get("consent_basis"),
+        )
+        return contact
+
+    def __str__(self):
+        return self.full_name or self.email or self.phone or f"#{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def clean(self):
+        self.email = self.email.strip()
+        try:
+            self.phone = normalise_phone(self.phone)
+        except ValidationError as e:
+            raise ValidationError({"phone": e.messages}) from e
+        if self.email_status == EmailStatus.SUBSCRIBED and not self.consent_basis:
+            raise ValidationError(
+                {"consent_basis": _("Say on what basis this contact may be emailed.")}
+            )
+
+    def save(self, *args, **kwargs):
+        """Save, and record any change of email status or basis in the consent history."""
+        old_status, old_basis = self._saved_consent
+        # A contact loaded without its status (.only()) cannot have had it changed.
+        loaded = self._state.adding or old_status is not None
+        changed = loaded and (old_status, old_basis) != (self.email_status, self.consent_basis)
+        change = self.consent_change or ConsentChange()
+        if changed and old_status is not None:
+            check_transition(old_status, self.email_status, change.how)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if changed:
+                ConsentEvent.record(self, old_status or "", change)
+        self._saved_consent = (self.email_status, self.consent_basis)
+        self.consent_change = None
+
+
+class ContactSource(models.Model):
+    """One place a contact came from (an import, a form, the admin)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="sources")
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "source"], name="contact_source_unique")
+        ]
+        indexes = [models.Index(fields=["source", "contact"])]
+
+    def __str__(self):
+        return self.get_source_display()
+
+
+class Handle(models.Model):
+    """A contact's name or profile address on a social network."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="handles")
+    network = models.CharField(_("network"), max_length=20, choices=Network.choices)
+    value = models.CharField(_("handle or profile address"), max_length=300)
+
+    class Meta:
+        verbose_name = _("social handle")
+        verbose_name_plural = _("social handles")
+        constraints = [
+            # A handle identifies one person: two contacts cannot share it.
+            models.UniqueConstraint(fields=["network", "value"], name="handle_unique"),
+            models.UniqueConstraint(fields=["contact", "network"], name="handle_one_per_network"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_network_display()}: {self.value}"
+
+
+class Note(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="contact_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.body[:60]
+
+
+class Activity(models.Model):
+    """Something that happened to a contact, shown on its timeline."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        TAGGED = "tagged", _("Tag added")
+        UNTAGGED = "untagged", _("Tag removed")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.detail}".strip()
+
+
+class ConsentEvent(models.Model):
+    """One change of a contact's email status or consent basis; never changed afterwards."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_events")
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=EmailStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=EmailStatus.choices)
+    basis = models.CharField(_("basis"), max_length=20, choices=ConsentBasis.choices, blank=True)
+    how = models.CharField(_("how"), max_length=20, choices=ConsentMethod.choices)
+    proof_file_name = models.CharField(_("proof: file"), max_length=255, blank=True)
+    proof_sha256 = models.CharField(_("proof: file SHA-256"), max_length=64, blank=True)
+    proof_form = models.CharField(_("proof: form"), max_length=255, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent history")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.from_status or '∅'} → {self.to_status} ({self.how})"
+
+    @classmethod
+    def build(cls, contact: Contact, from_status: str, change: ConsentChange) -> "ConsentEvent":
+        """Return the unsaved record of `contact` having just left `from_status`."""
+        return cls(
+            contact=contact,
+            from_status=from_status,
+            to_status=contact.email_status,
+            basis=contact.consent_basis,
+            how=change.how,
+            proof_file_name=change.proof_file_name,
+            proof_sha256=change.proof_sha256,
+            proof_form=change.proof_form,
+            ip=change.ip,
+            by=change.by,
+            detail=change.detail,
+        )
+
+    @classmethod
+    def record(cls, contact: Contact, from_status: str, change: ConsentChange) -> "ConsentEvent":
+        event = cls.build(contact, from_status, change)
+        event.save()
+        return event
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("The consent history is append-only.")
+        super().save(*args, **kwargs)

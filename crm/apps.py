@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.db.backends.signals import connection_created
+
+from crm.lib import sqlite
+
+
+class CrmConfig(AppConfig):
+    name = "crm"
+    verbose_name = "Carnet"
+
+    def ready(self):
+        connection_created.connect(sqlite.install, dispatch_uid="carnet-sqlite-unicode")
+
+
+class CarnetAdminConfig(admin_apps.AdminConfig):
+    default = False  # listed by its full path in INSTALLED_APPS
+    default_site = "crm.admin.CarnetAdminSite"

@@ -1,0 +1,32 @@
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
+
+from crm.lib.env import env_str
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the first administrator when there is none. The login is ADMIN_EMAIL "
+        "(or 'admin'); the password is ADMIN_PASSWORD, or generated and printed once."
+    )
+
+    def handle(self, *args, **options):
+        User = get_user_model()
+        if User.objects.filter(is_superuser=True).exists():
+            return
+        email = env_str("ADMIN_EMAIL")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError as e:
+                raise CommandError(f"ADMIN_EMAIL is not an email address: {email!r}") from e
+        password = env_str("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        login = email or "admin"
+        User.objects.create_superuser(username=login, email=email, password=password)
+        self.stdout.write(f"Administrator created. Login: {login}")
+        if not env_str("ADMIN_PASSWORD"):
+            self.stdout.write(f"Password (shown once, write it down): {password}")

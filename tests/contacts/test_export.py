@@ -1,0 +1,144 @@
+import csv
+import io
+import json
+from datetime import datetime
+
+import pytest
+import vobject
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from contacts import exporting
+from contacts.models import Contact
+from tests.contacts.factories import elodie, make_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def _export(fmt: str, tmp_path, *args) -> str:
+    output = tmp_path / f"out.{fmt}"
+    call_command("export_contacts", "--format", fmt, "--output", str(output), *args)
+    return output.read_bytes().decode("utf-8")
+
+
+def test_the_json_export_has_the_fields_of_the_design(tmp_path):
+    contact = elodie()
+    [record] = json.loads(_export("json", tmp_path))
+    assert record == {
+        "first_name": "Élodie",
+        "last_name": "Lefèvre",
+        "email": "elodie.lefevre@exemple.fr",
+        "phone": "+33612345678",
+        "company": "Boulangerie Lefèvre",
+        "job_title": "Gérante",
+        "city": "Besançon",
+        "postcode": "25000",
+        "country": "FR",
+        "language": "",
+        "tags": ["Clients", "VIP"],
+        "email_status": "subscribed",
+        "consent_basis": "customer",
+        "sources": ["google", "linkedin"],
+        "handles": {"linkedin": "https://www.linkedin.com/in/elodie-lefevre", "instagram": "elo"},
+        "notes": "",
+        "created_at": contact.created_at.isoformat(),
+    }
+    assert datetime.fromisoformat(record["created_at"]) == contact.created_at
+
+
+def test_the_json_export_of_no_contact_is_an_empty_list(tmp_path):
+    assert json.loads(_export("json", tmp_path)) == []
+
+
+def test_the_csv_export_opens_in_french_excel(tmp_path):
+    elodie()
+    text = _export("csv", tmp_path)
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert rows[0]["first_name"] == "Élodie"
+    assert rows[0]["city"] == "Besançon"
+    assert rows[0]["tags"] == "Clients, VIP"
+    assert rows[0]["linkedin"] == "https://www.linkedin.com/in/elodie-lefevre"
+
+
+def test_the_csv_delimiter_can_be_a_comma(tmp_path):
+    make_contact(first_name="Ana", last_name="Dupont, fille")
+    text = _export("csv", tmp_path, "--delimiter", ",")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[0]["last_name"] == "Dupont, fille"
+
+
+@pytest.mark.parametrize(
+    "dangerous",
+    [
+        '=HYPERLINK("http://evil.example","x")',
+        "+33612345678",
+        "-2+3",
+        "@SUM(A1:A2)",
+        "\tcmd",
+        "\rcmd",
+        "\0cmd",
+    ],
+)
+def test_it_neutralises_cells_a_spreadsheet_would_run(dangerous):
+    assert exporting.neutralise(dangerous) == "'" + dangerous
+
+
+@pytest.mark.parametrize("harmless", ["Élodie", "a=b", "", "06 12"])
+def test_it_leaves_other_cells_alone(harmless):
+    assert exporting.neutralise(harmless) == harmless
+
+
+def test_no_exported_csv_cell_starts_a_formula(tmp_path):
+    make_contact(
+        first_name="=cmd|' /C calc'!A0",
+        last_name="@evil",
+        email="x@exemple.fr",
+        phone="+33612345678",
+        job_title="-1",
+        notes="\t=1+1",
+        tags=["+vip"],
+    )
+    text = _export("csv", tmp_path)
+    [row] = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))[1:]
+    assert all(not cell.startswith(exporting._FORMULA_STARTS) for cell in row)
+    assert "'=cmd|' /C calc'!A0" in row
+    assert "'+33612345678" in row
+    assert "'+vip" in row
+
+
+def test_the_vcard_export_reads_back(tmp_path):
+    elodie()
+    make_contact(phone="+33700000000")
+    cards = list(vobject.readComponents(_export("vcard", tmp_path)))
+    assert len(cards) == 2
+    card = cards[0]
+    assert card.fn.value == "Élodie Lefèvre"
+    assert card.n.value.family == "Lefèvre"
+    assert card.email.value == "elodie.lefevre@exemple.fr"
+    assert card.tel.value == "+33612345678"
+    assert card.org.value == ["Boulangerie Lefèvre"]
+    assert sorted(card.categories.value) == ["Clients", "VIP"]
+    assert cards[1].fn.value == "+33700000000"
+
+
+def test_it_writes_to_stdout_by_default(capfdbinary):
+    make_contact(first_name="Zoé", email="zoe@exemple.fr")
+    call_command("export_contacts", "--format", "json")
+    records = json.loads(capfdbinary.readouterr().out.decode("utf-8"))
+    assert [r["first_name"] for r in records] == ["Zoé"]
+
+
+def test_it_refuses_an_output_in_a_missing_folder_and_writes_nothing(tmp_path):
+    make_contact(first_name="Zoé")
+    target = tmp_path / "missing" / "out.csv"
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("export_contacts", "--output", str(target))
+    assert not target.parent.exists()
+
+
+def test_the_export_reads_a_constant_number_of_queries(django_assert_max_num_queries, tmp_path):
+    for i in range(30):
+        make_contact(email=f"c{i}@exemple.fr", tags=["A", "B"], sources=["csv"], company="X")
+    with django_assert_max_num_queries(6):
+        assert len(list(exporting.records(Contact.objects.all()))) == 30

@@ -1,0 +1,53 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from contacts.phones import normalise_phone
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0612345678",
+        "06 12 34 56 78",
+        "06.12.34.56.78",
+        "06-12-34-56-78",
+        "612345678",  # Excel dropped the leading 0
+        "+33612345678",
+        "+33 6 12 34 56 78",
+        "+33 (0)6 12 34 56 78",
+        "0033 6 12 34 56 78",
+        "'+33612345678",  # neutralised by a spreadsheet export
+    ],
+)
+def test_it_writes_french_mobiles_in_e164(typed):
+    assert normalise_phone(typed, "FR") == "+33612345678"
+
+
+def test_it_reads_a_landline():
+    assert normalise_phone("01 42 68 53 00", "FR") == "+33142685300"
+
+
+def test_it_keeps_foreign_numbers_written_internationally():
+    assert normalise_phone("+44 20 7946 0958", "FR") == "+442079460958"
+
+
+def test_it_uses_the_given_region_for_national_numbers():
+    assert normalise_phone("(415) 555-2671", "US") == "+14155552671"
+
+
+def test_it_returns_nothing_for_a_blank_value():
+    assert normalise_phone("  ", "FR") == ""
+
+
+@pytest.mark.parametrize("rounded", ["6,12346E+08", "3,36612E+10", "3.36612e+10"])
+def test_it_refuses_numbers_rounded_by_excel(rounded):
+    with pytest.raises(ValidationError) as error:
+        normalise_phone(rounded, "FR")
+    assert error.value.code == "scientific"
+
+
+@pytest.mark.parametrize("junk", ["12", "not a phone", "06 12"])
+def test_it_refuses_what_is_not_a_phone_number(junk):
+    with pytest.raises(ValidationError) as error:
+        normalise_phone(junk, "FR")
+    assert error.value.code == "invalid"
