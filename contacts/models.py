@@ -139,32 +139,8 @@ class Contact(models.Model):
     consent_change: ConsentChange | None = None
     _saved_consent: tuple[str | None, str | None] = (None, None)
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        contact = super().from_db(db, field_names, values)
-        contact._saved_consent = (
-            contact.__dict__.get("email_status"),
-            contact.__dict__.get("consent_basis"),
-        )
-        return contact
-
     def __str__(self):
         return self.full_name or self.email or self.phone or f"#{self.pk}"
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
-
-    def clean(self):
-        self.email = self.email.strip()
-        try:
-            self.phone = normalise_phone(self.phone)
-        except ValidationError as e:
-            raise ValidationError({"phone": e.messages}) from e
-        if self.email_status == EmailStatus.SUBSCRIBED and not self.consent_basis:
-            raise ValidationError(
-                {"consent_basis": _("Say on what basis this contact may be emailed.")}
-            )
 
     def save(self, *args, **kwargs):
         """Save, and record any change of email status or basis in the consent history."""
@@ -181,6 +157,30 @@ class Contact(models.Model):
                 ConsentEvent.record(self, old_status or "", change)
         self._saved_consent = (self.email_status, self.consent_basis)
         self.consent_change = None
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        contact = super().from_db(db, field_names, values)
+        contact._saved_consent = (
+            contact.__dict__.get("email_status"),
+            contact.__dict__.get("consent_basis"),
+        )
+        return contact
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def clean(self):
+        self.email = self.email.strip()
+        try:
+            self.phone = normalise_phone(self.phone)
+        except ValidationError as e:
+            raise ValidationError({"phone": e.messages}) from e
+        if self.email_status == EmailStatus.SUBSCRIBED and not self.consent_basis:
+            raise ValidationError(
+                {"consent_basis": _("Say on what basis this contact may be emailed.")}
+            )
 
 
 class ContactSource(models.Model):
@@ -296,6 +296,11 @@ class ConsentEvent(models.Model):
     def __str__(self):
         return f"{self.from_status or '∅'} → {self.to_status} ({self.how})"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("The consent history is append-only.")
+        super().save(*args, **kwargs)
+
     @classmethod
     def build(cls, contact: Contact, from_status: str, change: ConsentChange) -> "ConsentEvent":
         """Return the unsaved record of `contact` having just left `from_status`."""
@@ -318,8 +323,3 @@ class ConsentEvent(models.Model):
         event = cls.build(contact, from_status, change)
         event.save()
         return event
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("The consent history is append-only.")
-        super().save(*args, **kwargs)

@@ -6,9 +6,9 @@ import zoneinfo
 from pathlib import Path
 
 import dj_database_url
-from dotenv import load_dotenv
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from dotenv import load_dotenv
 
 from crm.lib.env import env_bool, env_int, env_list, env_secret, env_str
 

@@ -82,9 +82,7 @@ class ContactAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """Also find phones typed the national way: "06 12 34" finds +33612345678."""
-        results, may_have_duplicates = super().get_search_results(
-            request, queryset, search_term
-        )
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         if _PHONE_LIKE.match(term):
             digits = re.sub(r"\D", "", term)

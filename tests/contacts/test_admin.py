@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contacts.models import Activity, ConsentEvent, Contact, ContactSource, Note
+from contacts.models import Activity, ConsentEvent, Contact, Note
 from tests.contacts.factories import elodie, make_contact
 
 pytestmark = pytest.mark.django_db
