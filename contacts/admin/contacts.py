@@ -60,7 +60,7 @@ class ContactAdmin(admin.ModelAdmin):
         (_("Work"), {"fields": ("company", "job_title")}),
         (_("Address"), {"fields": ("city", "postcode", "country")}),
         (_("Email consent"), {"fields": ("email_status", "consent_basis")}),
-        (_("Organisation"), {"fields": ("tags", "notes", "source_list")}),
+        (_("Tags and notes"), {"fields": ("tags", "notes", "source_list")}),
         (_("Timeline"), {"fields": ("timeline",)}),
         (_("Dates"), {"fields": ("created_at", "updated_at", "last_contacted_at")}),
     )
