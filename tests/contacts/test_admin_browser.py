@@ -34,7 +34,7 @@ def test_the_owner_adds_finds_tags_and_exports_a_contact_in_french(
     page.fill("#id_phone", "06 12 34 56 78")
     with page.expect_navigation():
         page.click("input[name=_save]")
-    assert "a été ajouté avec succès" in page.inner_text(".messagelist")
+    assert "a été ajouté avec succès" in page.inner_text(".messagelist .success")
 
     page.fill("#searchbar", "lefevre@exem")
     with page.expect_navigation():
@@ -45,7 +45,7 @@ def test_the_owner_adds_finds_tags_and_exports_a_contact_in_french(
     expect(rows.first).to_contain_text("+33612345678")
 
     _select_all_and_run(page, "add_tag", tag="Clientèle fidèle")
-    assert "1 contact étiqueté « Clientèle fidèle »." in page.inner_text(".messagelist")
+    assert "1 contact étiqueté « Clientèle fidèle »." in page.inner_text(".messagelist .success")
     assert "Clientèle fidèle" in page.locator("#result_list tbody tr").first.inner_text()
 
     with page.expect_download() as download:
