@@ -46,6 +46,7 @@ def add_tag(modeladmin, request, queryset):
                 count,
             )
             % {"count": count, "tag": tag.name},
+            messages.SUCCESS,
         )
 
 
@@ -63,6 +64,7 @@ def remove_tag(modeladmin, request, queryset):
             count,
         )
         % {"count": count, "tag": name},
+        messages.SUCCESS,
     )
 
 
@@ -78,6 +80,7 @@ def mark_unsubscribed(modeladmin, request, queryset):
             count,
         )
         % {"count": count},
+        messages.SUCCESS,
     )
 
 
