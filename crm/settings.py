@@ -129,6 +129,9 @@ if TIME_ZONE not in zoneinfo.available_timezones():
 USE_I18N = True
 USE_TZ = True
 PHONE_REGION = env_str("PHONE_REGION", "FR").upper()
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

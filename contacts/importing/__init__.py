@@ -1,0 +1,1 @@
+"""Bring contacts home: read exports from where they live, clean them, merge them in."""

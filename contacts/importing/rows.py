@@ -1,0 +1,116 @@
+"""One person as a file describes them, and the cleaning every format's rows go through."""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from contacts.choices import Network
+from contacts.phones import normalise_phone
+
+TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "job_title",
+    "city",
+    "postcode",
+    "country",
+    "notes",
+)
+# Google's own groups ("* myContacts", "* starred") are not the user's tags.
+_SYSTEM_LABEL = re.compile(r"^\*\s")
+
+
+@dataclass
+class Row:
+    """What one record of a file says about one person, before cleaning."""
+
+    line: int
+    source: str
+    first_name: str = ""
+    last_name: str = ""
+    full_name: str = ""
+    email: str = ""
+    phone: str = ""
+    company: str = ""
+    job_title: str = ""
+    city: str = ""
+    postcode: str = ""
+    country: str = ""
+    notes: str = ""
+    tags: list[str] = field(default_factory=list)
+    handles: dict[str, str] = field(default_factory=dict)
+    external_key: str = ""
+    # What the file itself proves about consent (a Mailchimp status file, say).
+    status: str = ""
+    basis: str = ""
+    proof: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.first_name or self.last_name or self.email or self.phone or self.handles)
+
+
+def _text(value) -> str:
+    return unicodedata.normalize("NFC", " ".join(str(value or "").split()))
+
+
+def clean(row: Row, region: str) -> Row:
+    """Return the row trimmed, in NFC, with a valid email and an E.164 phone.
+
+    Raise ValidationError when the row cannot be imported; a phone that cannot be read is
+    dropped with a problem noted on the row, the rest imported.
+    """
+    for name in TEXT_FIELDS:
+        setattr(row, name, _text(getattr(row, name)))
+    row.notes = unicodedata.normalize("NFC", row.notes)
+    if row.full_name and not (row.first_name or row.last_name):
+        row.first_name, _space, row.last_name = _text(row.full_name).partition(" ")
+    row.email = row.email.lstrip("'").strip("<>").removeprefix("mailto:")
+    if row.email:
+        try:
+            validate_email(row.email)
+        except ValidationError as e:
+            raise ValidationError(
+                _("%(email)s is not a valid email address.") % {"email": row.email}
+            ) from e
+    try:
+        row.phone = normalise_phone(row.phone, region)
+    except ValidationError as e:
+        row.problems.extend(e.messages)
+        row.phone = ""
+    row.country = row.country.upper() if len(row.country) == 2 else ""
+    row.tags = list(
+        dict.fromkeys(t for t in map(_text, row.tags) if t and not _SYSTEM_LABEL.match(t))
+    )
+    row.handles = {n: h for n, v in row.handles.items() if (h := normalise_handle(n, v))}
+    return row
+
+
+def normalise_handle(network: str, value: str) -> str:
+    """Return the handle in one canonical spelling, so that the same person matches."""
+    value = _text(value)
+    if not value:
+        return ""
+    if network == Network.LINKEDIN or network == Network.WEBSITE:
+        return _canonical_url(value)
+    if network in (Network.INSTAGRAM, Network.X, Network.TELEGRAM):
+        if "/" in value:
+            value = urlsplit(value if "//" in value else f"https://{value}").path
+            value = [part for part in value.split("/") if part and part != "_u"][-1:] or [""]
+            value = value[0]
+        return value.lstrip("@").lower()
+    return value
+
+
+def _canonical_url(value: str) -> str:
+    parts = urlsplit(value if "//" in value else f"https://{value}")
+    path = unquote(parts.path).rstrip("/")
+    return f"https://{parts.netloc.lower().removeprefix('www.')}{path}"

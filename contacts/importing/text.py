@@ -1,0 +1,68 @@
+"""Bytes to text and text to tables, as exports written by people and programs need."""
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+
+DELIMITERS = ",;\t|"
+
+
+class UnreadableFile(ValueError):
+    """A file Carnet cannot read at all; its message is shown to the user as is."""
+
+
+def decode(data: bytes) -> str:
+    """Return the text of an export whose encoding nobody wrote down.
+
+    A BOM decides; otherwise UTF-8 when most non-ASCII bytes form valid UTF-8 (a LinkedIn
+    file whose accents Excel cut stays UTF-8), else cp1252 (French Excel, Outlook).
+    """
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    if b"\x00" in data[:1000]:
+        raise UnreadableFile("binary content: not a text export")
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    if broken and broken > sum(1 for c in text if c > "\x7f" and c != "\ufffd"):
+        return data.decode("cp1252", errors="replace")
+    return text
+
+
+def header_key(name: str) -> str:
+    """Return a column name folded for matching: "Adresse E-mail " → "adresse e mail"."""
+    name = unicodedata.normalize("NFKD", name.strip().casefold())
+    name = "".join(c for c in name if not unicodedata.combining(c))
+    return " ".join(re.split(r"[\s_\-.:/()]+", name)).strip()
+
+
+def repair_mojibake(value: str) -> str:
+    """Undo UTF-8 read as Latin-1 ("Ã©" → "é"), leaving correct text as it was."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """Return the delimiter that splits the sample's lines most consistently."""
+
+    def score(delimiter: str) -> tuple[int, int]:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter) if any(row)]
+        widest = max(counts, default=1)
+        return (sum(1 for n in counts if n == widest and n > 1), widest)
+
+    return max(DELIMITERS, key=score)
+
+
+def table(text: str) -> list[list[str]]:
+    """Return the rows of a delimited text, the delimiter guessed from its first lines."""
+    sample = text[:20_000].splitlines()[:30]
+    delimiter = sniff_delimiter(sample)
+    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]

@@ -1,0 +1,96 @@
+"""vCards 2.1, 3.0 and 4.0 from phones and address books, each card parsed on its own."""
+
+import re
+from collections.abc import Iterator
+
+import vobject
+
+from contacts.choices import Network, Source
+from contacts.importing.rows import Row
+
+_BEGIN = re.compile(r"^BEGIN:VCARD\s*$", re.IGNORECASE)
+_END = re.compile(r"^END:VCARD\s*$", re.IGNORECASE)
+
+
+class BadCard(ValueError):
+    """One card that could not be parsed; the others are imported."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
+
+
+def looks_like_vcard(text: str) -> bool:
+    return bool(re.search(r"^BEGIN:VCARD\s*$", text[:5000], re.IGNORECASE | re.MULTILINE))
+
+
+def cards(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (card number, card text) so that one corrupt card cannot stop the others."""
+    lines: list[str] = []
+    number = 0
+    for line in text.splitlines():
+        if _BEGIN.match(line):
+            lines, number = [line], number + 1
+        elif lines and line.strip():  # "\r\r\n" endings (iPhone) make blank lines
+            lines.append(line)
+            if _END.match(line):
+                yield number, "\r\n".join(lines) + "\r\n"
+                lines = []
+
+
+def rows(text: str) -> Iterator[Row | BadCard]:
+    for number, card_text in cards(text):
+        try:
+            card = vobject.readOne(card_text, allowQP=True)
+            yield _row(number, card)
+        except Exception as e:  # vobject raises many kinds on corrupt cards
+            yield BadCard(number, f"unreadable card: {str(e)[:200]}")
+
+
+def _values(card, name: str) -> list:
+    return [line for line in card.contents.get(name, [])]
+
+
+def _preferred(lines: list) -> str:
+    def is_preferred(line) -> bool:
+        types = {t.lower() for t in line.params.get("TYPE", [])}
+        return "pref" in types or "PREF" in line.params
+
+    ordered = sorted(lines, key=lambda line: not is_preferred(line))
+    return str(ordered[0].value).removeprefix("tel:") if ordered else ""
+
+
+def _row(number: int, card) -> Row:
+    row = Row(line=number, source=Source.VCARD)
+    if names := _values(card, "n"):
+        name = names[0].value
+        row.first_name = " ".join(filter(None, [_join(name.given), _join(name.additional)]))
+        row.last_name = _join(name.family)
+    if names := _values(card, "fn"):
+        row.full_name = str(names[0].value)
+    row.email = _preferred(_values(card, "email"))
+    row.phone = _preferred(_values(card, "tel"))
+    if orgs := _values(card, "org"):
+        row.company = _join(orgs[0].value[:1])
+    if titles := _values(card, "title"):
+        row.job_title = str(titles[0].value)
+    if addresses := _values(card, "adr"):
+        address = addresses[0].value
+        row.city, row.postcode, row.country = (
+            _join(address.city),
+            _join(address.code),
+            _join(address.country),
+        )
+    if notes := _values(card, "note"):
+        row.notes = str(notes[0].value)
+    for categories in _values(card, "categories"):
+        row.tags += [str(c) for c in categories.value]
+    for url in _values(card, "url") + _values(card, "x-socialprofile"):
+        value = str(url.value)
+        network = Network.LINKEDIN if "linkedin.com" in value else Network.WEBSITE
+        row.handles.setdefault(network, value)
+    return row
+
+
+def _join(value) -> str:
+    return " ".join(value) if isinstance(value, list) else str(value or "")

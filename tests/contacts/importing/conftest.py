@@ -1,0 +1,46 @@
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples" / "vcard"
+
+
+def run_import(tmp_path, name: str, data: bytes | str, *args: str, encoding="utf-8") -> str:
+    """Write the export to a file, import it with the command, return its summary line."""
+    path = tmp_path / name
+    path.write_bytes(data.encode(encoding) if isinstance(data, str) else data)
+    out = io.StringIO()
+    call_command("import_contacts", str(path), *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue().strip()
+
+
+def counts(summary: str) -> dict[str, int]:
+    return {k: int(v) for k, v in (item.split("=") for item in summary.split())}
+
+
+def as_json(value) -> str:
+    return json.dumps(value, ensure_ascii=True)
+
+
+def zipped(files: dict[str, bytes | str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def samples():
+    if not SAMPLES.is_dir():
+        pytest.skip(f"the shared vCard samples are not here: {SAMPLES}")
+    return SAMPLES

@@ -1,0 +1,54 @@
+import pytest
+
+from contacts.models import Contact
+from tests.contacts.importing.conftest import counts, run_import
+
+pytestmark = pytest.mark.django_db
+
+ANDROID_21 = (
+    "BEGIN:VCARD\r\nVERSION:2.1\r\n"
+    "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Lef=C3=A8vre;=C3=89lodie;;;\r\n"
+    "TEL;CELL;PREF:0612345678\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:2.1\r\nN:;;;;\r\nEMAIL;HOME:seul@exemple.fr\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Casse;Carte\r\nPHOTO;ENCODING=b:@@@not base64@@@\r\n"
+    "END:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ana Lima\r\nN:Lima;Ana;;;\r\n"
+    'TEL;VALUE=uri;TYPE="work,voice";PREF=1:tel:+33-1-42-68-53-00\r\n'
+    "BDAY:--0203\r\nEND:VCARD\r\n"
+)
+
+
+def test_it_imports_each_card_on_its_own_and_reports_the_corrupt_one(tmp_path):
+    summary = run_import(tmp_path, "contacts.vcf", "\ufeff" + ANDROID_21)
+    assert counts(summary) == {
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped": 0,
+        "errors": 1,
+    }
+    assert Contact.objects.get(phone="+33612345678").first_name == "Élodie"
+    assert Contact.objects.filter(email="seul@exemple.fr").exists()
+    assert Contact.objects.get(last_name="Lima").phone == "+33142685300"
+    summary = run_import(tmp_path, "contacts.vcf", "\ufeff" + ANDROID_21)
+    assert counts(summary)["created"] == 0
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "John_Doe_ANDROID.vcf",
+        "John_Doe_IPHONE.vcf",
+        "John_Doe_MAC_ADDRESS_BOOK.vcf",
+        "John_Doe_GMAIL.vcf",
+        "John_Doe_EVOLUTION.vcf",
+        "outlook-2007.vcf",
+        "rfc6350-example.vcf",
+        "gmail-list.vcf",
+    ],
+)
+def test_it_imports_the_vcards_of_real_address_books(tmp_path, samples, sample):
+    summary = run_import(tmp_path, sample, (samples / sample).read_bytes())
+    assert counts(summary)["created"] >= 1
+    assert Contact.objects.exclude(first_name="", last_name="", email="").exists()
+    assert set(Contact.objects.values_list("sources__source", flat=True)) == {"vcard"}
