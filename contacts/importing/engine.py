@@ -6,9 +6,9 @@ half-merged contact, and importing the same files again finishes the job without
 duplicating anyone, because rows find the contacts the earlier run created.
 """
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from contacts.choices import ConsentMethod
 from contacts.importing import files, merge
-from contacts.importing.rows import Row, clean
+from contacts.importing.rows import BadRecord, Row, clean
 from contacts.importing.text import UnreadableFile
-from contacts.importing.vcard import BadCard
 from contacts.models import ConsentChange, ImportJob
 
 CHUNK = 2000
@@ -31,7 +30,7 @@ class DryRun(Exception):
 
 
 def run(
-    inputs: list[tuple[str, bytes]],
+    inputs: list[tuple[str, Path]],
     *,
     forced: str = "auto",
     basis: str = "",
@@ -42,10 +41,10 @@ def run(
     progress: Callable[[int], None] | None = None,
 ) -> ImportJob:
     """Import the files; return the job with its counts and report. Raise UnreadableFile."""
-    parts = [part for name, data in inputs for part in files.open_parts(name, data, forced)]
+    parts = [part for name, path in inputs for part in files.open_parts(name, path, forced)]
     job = ImportJob(
         file_names=", ".join(name for name, _ in inputs)[:1000],
-        sha256=" ".join(hashlib.sha256(data).hexdigest() for _, data in inputs)[:512],
+        sha256=" ".join(part.sha256 for part in parts)[:512],
         format=", ".join(sorted({p.format for p in parts})),
         basis=basis,
         update_existing=update_existing,
@@ -61,6 +60,11 @@ def run(
             raise DryRun
     except DryRun:
         return job
+
+
+def run_files(paths, **options) -> ImportJob:
+    """Import the files at `paths` (see run)."""
+    return run([(Path(path).name, Path(path)) for path in paths], **options)
 
 
 def _import(job, parts, basis, tags, update_existing, by, progress) -> None:
@@ -92,7 +96,7 @@ def _import(job, parts, basis, tags, update_existing, by, progress) -> None:
 
 def _clean_rows(part: files.Part, job: ImportJob, report: dict) -> Iterator[Row]:
     for row in part.rows:
-        if isinstance(row, BadCard):
+        if isinstance(row, BadRecord):
             job.errors += 1
             report["errors"].append({"file": part.name, "line": row.line, "reason": str(row)})
             continue

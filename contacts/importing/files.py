@@ -1,35 +1,38 @@
-"""Open what the user gives: files and ZIP archives, each part recognised by its content."""
+"""Open what the user gives: files and ZIP archives, each part recognised by its content.
+
+Files are read as streams: recognising one reads its first megabyte, importing it reads it
+row by row, so memory stays flat whatever the size (JSON exports, small by nature, are
+the exception: a JSON document is parsed whole).
+"""
 
 import hashlib
-import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import PurePosixPath
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from django.conf import settings
 
 from contacts.choices import Source
 from contacts.importing import social, tabular, vcard
 from contacts.importing.rows import Row
-from contacts.importing.text import UnreadableFile, decode, header_key, table
+from contacts.importing.text import (
+    SAMPLE,
+    UnreadableFile,
+    encoding_of,
+    header_key,
+    table,
+    text_stream,
+)
 
 FORMAT_CHOICES = [
-    "auto",
-    "csv",
-    "xlsx",
-    "vcard",
-    "google",
-    "outlook",
-    "linkedin",
-    "facebook",
-    "instagram",
-    "telegram",
-    "mailchimp",
-    "brevo",
-]
+    "auto", "csv", "xlsx", "vcard", "google", "outlook", "linkedin",
+    "facebook", "instagram", "telegram", "mailchimp", "brevo",
+]  # fmt: skip
 _HEADER_SEARCH = 20  # rows scanned for the header (LinkedIn puts notes above it)
 _MAX_ARCHIVE_RATIO = 100  # a zip member that grows more than this is a bomb
 _CONTACT_FILES = (".csv", ".tsv", ".txt", ".vcf", ".vcard", ".json", ".xlsx")
@@ -40,35 +43,49 @@ class Part:
     """One export to import: a file, or a file found inside an archive."""
 
     name: str
-    data: bytes
+    open: Callable[[], BinaryIO]
     format: str = ""
     rows: Iterator | None = None
 
-    @property
+    @cached_property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        digest = hashlib.sha256()
+        with self.open() as f:
+            while chunk := f.read(SAMPLE):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    @property
+    def short_name(self) -> str:
+        return PurePosixPath(self.name).name
 
 
-def open_parts(name: str, data: bytes, forced: str = "auto") -> list[Part]:
-    """Return the recognised exports in `data`, ready to read; raise UnreadableFile."""
-    if len(data) > settings.IMPORT_MAX_MB * 1024 * 1024:
-        raise UnreadableFile(f"{name}: larger than {settings.IMPORT_MAX_MB} MB")
-    if data.startswith(b"PK\x03\x04"):
-        archive = _open_zip(name, data)
+def open_parts(name: str, path: Path, forced: str = "auto") -> list[Part]:
+    """Return the recognised exports in the file, ready to read; raise UnreadableFile."""
+    _check_size(name, path.stat().st_size)
+    with path.open("rb") as f:
+        head = f.read(SAMPLE)
+    if head.startswith(b"PK\x03\x04"):
+        archive = _open_zip(name, path)
         if "xl/workbook.xml" in archive.namelist():
-            return [_recognise(Part(name, data), forced, archive)]
+            return [_recognise(Part(name, lambda: path.open("rb")), head, forced, workbook=True)]
         return _archive_parts(name, archive, forced)
-    return [_recognise(Part(name, data), forced)]
+    return [_recognise(Part(name, lambda: path.open("rb")), head, forced)]
 
 
-def _open_zip(name: str, data: bytes) -> zipfile.ZipFile:
+def _check_size(name: str, size: int) -> None:
+    if size > settings.IMPORT_MAX_MB * 1024 * 1024:
+        raise UnreadableFile(f"{name}: larger than {settings.IMPORT_MAX_MB} MB")
+
+
+def _open_zip(name: str, path: Path) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as e:
         raise UnreadableFile(f"{name}: damaged ZIP archive") from e
     for info in archive.infolist():
-        too_big = info.file_size > settings.IMPORT_MAX_MB * 1024 * 1024
-        if too_big or info.file_size > _MAX_ARCHIVE_RATIO * max(info.compress_size, 1):
+        _check_size(f"{name}/{info.filename}", info.file_size)
+        if info.file_size > _MAX_ARCHIVE_RATIO * max(info.compress_size, 1):
             raise UnreadableFile(f"{name}: {info.filename} expands too much (archive bomb?)")
     return archive
 
@@ -79,8 +96,11 @@ def _archive_parts(name: str, archive: zipfile.ZipFile, forced: str) -> list[Par
     for info in archive.infolist():
         if info.is_dir() or not info.filename.lower().endswith(_CONTACT_FILES):
             continue
+        part = Part(f"{name}/{info.filename}", lambda info=info: archive.open(info))
+        with part.open() as f:
+            head = f.read(SAMPLE)
         try:
-            parts.append(_recognise(Part(f"{name}/{info.filename}", archive.read(info)), forced))
+            parts.append(_recognise(part, head, forced))
         except UnreadableFile:
             continue  # the archive's other files (messages, photos, settings) are not ours
     if not parts:
@@ -88,29 +108,37 @@ def _archive_parts(name: str, archive: zipfile.ZipFile, forced: str) -> list[Par
     return parts
 
 
-def _recognise(part: Part, forced: str, workbook: zipfile.ZipFile | None = None) -> Part:
-    if workbook is not None:
+def _recognise(part: Part, head: bytes, forced: str, workbook: bool = False) -> Part:
+    if workbook:
         return _tabular(part, _xlsx_rows(part), forced, Source.XLSX)
-    text = decode(part.data)
-    stripped = text.lstrip()
-    if stripped[:1] in "{[" and forced in ("auto", "facebook", "instagram", "telegram"):
-        return _json(part, text)
-    if vcard.looks_like_vcard(text) and forced in ("auto", "vcard"):
-        part.format, part.rows = "vcard", vcard.rows(text)
+    encoding = encoding_of(head)
+    sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    if sample.lstrip()[:1] in ("{", "[") and forced in (
+        "auto",
+        "facebook",
+        "instagram",
+        "telegram",
+    ):
+        return _json(part, encoding)
+    if vcard.looks_like_vcard(sample) and forced in ("auto", "vcard"):
+        part.format = "vcard"
+        part.rows = vcard.rows(text_stream(part.open(), encoding))
         return part
-    return _tabular(part, enumerate(table(text), start=1), forced, Source.CSV)
+    lines = text_stream(part.open(), encoding)
+    return _tabular(part, enumerate(table(lines), start=1), forced, Source.CSV)
 
 
-def _json(part: Part, text: str) -> Part:
+def _json(part: Part, encoding: str) -> Part:
     try:
-        data = json.loads(text)
+        with text_stream(part.open(), encoding) as f:
+            data = json.load(f)
     except RecursionError as e:
-        raise UnreadableFile(f"{PurePosixPath(part.name).name}: JSON nested too deeply") from e
+        raise UnreadableFile(f"{part.short_name}: JSON nested too deeply") from e
     except ValueError as e:
-        raise UnreadableFile(f"{PurePosixPath(part.name).name}: invalid JSON ({e})") from e
+        raise UnreadableFile(f"{part.short_name}: invalid JSON ({e})") from e
     found = social.detect(data)
     if found is None:
-        raise UnreadableFile(f"{PurePosixPath(part.name).name}: JSON of no known export")
+        raise UnreadableFile(f"{part.short_name}: JSON of no known export")
     part.format, reader = found
     part.rows = reader(data)
     return part
@@ -118,18 +146,16 @@ def _json(part: Part, text: str) -> Part:
 
 def _tabular(part: Part, numbered_rows, forced: str, plain_source: str) -> Part:
     numbered_rows = iter(numbered_rows)
-    scanned = []
-    for number, cells in numbered_rows:
-        scanned.append((number, cells))
+    for scanned, (_number, cells) in enumerate(numbered_rows, start=1):
         keys = {header_key(str(c)) for c in cells if c}
         for fmt in tabular.FORMATS:
             if (forced in ("auto", "csv", "xlsx") or forced == fmt.name) and fmt.detect(keys):
                 part.format = fmt.name if fmt.name != "csv" else plain_source
                 part.rows = _tabular_rows(fmt, cells, numbered_rows, plain_source)
                 return part
-        if len(scanned) >= _HEADER_SEARCH:
+        if scanned >= _HEADER_SEARCH:
             break
-    raise UnreadableFile(f"{PurePosixPath(part.name).name}: no column of contacts recognised")
+    raise UnreadableFile(f"{part.short_name}: no column of contacts recognised")
 
 
 def _tabular_rows(fmt, header, numbered_rows, plain_source) -> Iterator[Row]:
@@ -153,9 +179,9 @@ def _xlsx_rows(part: Part) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook  # imported here: only XLSX imports need it
 
     try:
-        book = load_workbook(io.BytesIO(part.data), read_only=True, data_only=True)
+        book = load_workbook(part.open(), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds on damaged workbooks
-        raise UnreadableFile(f"{PurePosixPath(part.name).name}: unreadable workbook") from e
+        raise UnreadableFile(f"{part.short_name}: unreadable workbook") from e
     for sheet in book.worksheets:
         filled = False
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db.models.functions import Lower
 
-from contacts.importing import consent
+from contacts.choices import EmailStatus
+from contacts.importing import consent, store
 from contacts.importing.rows import Row
 from contacts.models import (
     Activity,
@@ -70,7 +71,8 @@ class Slot:
 
 
 def merge(rows: list[Row], options: Settings, tally: Tally) -> None:
-    slots = _match(rows)
+    known = _known(rows)
+    slots = _match(rows, known)
     existing = [s for s in slots if not s.is_new]
     if not options.update_existing:
         tally.skipped += sum(len(s.rows) for s in existing)
@@ -79,7 +81,7 @@ def merge(rows: list[Row], options: Settings, tally: Tally) -> None:
     for slot in slots:
         for row in slot.rows:
             _apply(slot, row, options, companies, tally)
-    _write(slots, options, tally)
+    _write(slots, options, tally, known)
 
 
 def _keys(row: Row) -> list[tuple]:
@@ -101,25 +103,21 @@ def _known(rows: list[Row]) -> dict[tuple, int]:
     handles = {v for r in rows for v in r.handles.values()}
     keys = {r.external_key for r in rows if r.external_key}
     known: dict[tuple, int] = {}
-    by_email = Contact.objects.annotate(folded=Lower("email")).filter(folded__in=emails)
-    known.update((("email", e), pk) for e, pk in by_email.values_list("folded", "pk"))
-    for phone, pk in (
-        Contact.objects.filter(phone__in=phones).order_by("-pk").values_list("phone", "pk")
-    ):
+    for email, pk in store.select(Contact, ["LOWER(email)", "id"], "LOWER(email)", emails):
+        known[("email", email)] = pk
+    # Several contacts may share a phone (a switchboard): the oldest one wins.
+    for phone, pk in sorted(store.select(Contact, ["phone", "id"], "phone", phones), reverse=True):
         known[("phone", phone)] = pk
-    for network, value, pk in Handle.objects.filter(value__in=handles).values_list(
-        "network", "value", "contact_id"
+    for network, value, pk in store.select(
+        Handle, ["network", "value", "contact_id"], "value", handles
     ):
         known[("handle", network, value)] = pk
-    for source, key, pk in ExternalKey.objects.filter(key__in=keys).values_list(
-        "source", "key", "contact_id"
-    ):
+    for source, key, pk in store.select(ExternalKey, ["source", "key", "contact_id"], "key", keys):
         known[("key", source, key)] = pk
     return known
 
 
-def _match(rows: list[Row]) -> list[Slot]:
-    known = _known(rows)
+def _match(rows: list[Row], known: dict) -> list[Slot]:
     contacts = Contact.objects.in_bulk(set(known.values()))
     by_key: dict[tuple, Slot] = {}
     by_id: dict[int, Slot] = {}
@@ -138,7 +136,7 @@ def _match(rows: list[Row]) -> list[Slot]:
                     )
                     slots.append(slot)
             else:
-                slot = Slot(Contact(), is_new=True)
+                slot = Slot(NewContact(), is_new=True)
                 slots.append(slot)
         slot.rows.append(row)
         by_key.update((k, slot) for k in keys)
@@ -180,7 +178,7 @@ def _apply(slot: Slot, row: Row, options: Settings, companies: dict, tally: Tall
                 }
             )
     if row.company and contact.company_id is None:
-        contact.company = companies.get(row.company.lower())
+        contact.company_id = companies[row.company.lower()].pk
         slot.changed = True
     if slot.is_new and len(slot.rows) == 1:
         contact.email_status, contact.consent_basis = consent.for_new_contact(row, options.basis)
@@ -197,98 +195,153 @@ def _differs(current: str, incoming: str) -> bool:
     return current.lower() != incoming.lower()
 
 
-def _write(slots: list[Slot], options: Settings, tally: Tally) -> None:
+def _write(slots: list[Slot], options: Settings, tally: Tally, known: dict) -> None:
+    now = store.db_now()
     new = [s for s in slots if s.is_new]
-    Contact.objects.bulk_create([s.contact for s in new])
+    for slot, pk in zip(new, store.new_ids(Contact, len(new)), strict=True):
+        slot.contact.pk = slot.contact.id = pk
+    store.insert(Contact, CONTACT_COLUMNS, [_contact_row(s.contact, now) for s in new])
     existing = [s for s in slots if not s.is_new]
-    links_added = _write_links(slots, options)
-    changed = [s for s in existing if s.changed]
     Contact.objects.bulk_update(
-        [s.contact for s in changed], [*FILLED_FIELDS, "company", "email_status", "consent_basis"]
+        [s.contact for s in existing if s.changed],
+        [*FILLED_FIELDS, "company", "email_status", "consent_basis"],
     )
-    ConsentEvent.objects.bulk_create(
-        ConsentEvent.build(s.contact, s.old_status, _change(options, s))
-        for s in slots
-        if (s.contact.email_status, s.contact.consent_basis) != (s.old_status, s.old_basis)
+    links_added = _write_links(slots, options, known, now)
+    store.insert(
+        ConsentEvent,
+        CONSENT_COLUMNS,
+        [
+            _consent_row(s, options.change, now)
+            for s in slots
+            if (s.contact.email_status, s.contact.consent_basis) != (s.old_status, s.old_basis)
+        ],
     )
     touched = [s for s in existing if s.changed or s.contact.pk in links_added]
-    Activity.objects.bulk_create(
+    by_id = options.change.by.pk if options.change.by else None
+    store.insert(
+        Activity,
+        ["contact_id", "kind", "detail", "by_id", "at"],
         [
-            Activity(
-                contact=s.contact,
-                kind=Activity.Kind.IMPORTED,
-                detail=_sources(s),
-                by=options.change.by,
-            )
+            (s.contact.pk, Activity.Kind.IMPORTED, _sources(s), by_id, now)
             for s in [*new, *touched]
-        ]
+        ],
     )
     tally.created += len(new)
     tally.updated += len(touched)
     tally.unchanged += len(existing) - len(touched)
 
 
+CONTACT_COLUMNS = [f.attname for f in Contact._meta.concrete_fields]
+CONSENT_COLUMNS = [
+    "contact_id",
+    "at",
+    "from_status",
+    "to_status",
+    "basis",
+    "how",
+    "proof_file_name",
+    "proof_sha256",
+    "proof_form",
+    "ip",
+    "by_id",
+    "detail",
+]
+
+
+class NewContact:
+    """A contact an import is about to create: the fields, without a model instance."""
+
+    def __init__(self):
+        self.id = self.pk = self.company_id = self.last_contacted_at = None
+        for name in FILLED_FIELDS:
+            setattr(self, name, "")
+        self.language = ""
+        self.email_status, self.consent_basis = EmailStatus.NO_CONSENT, ""
+
+
+def _contact_row(contact, now) -> tuple:
+    values = {**vars(contact), "created_at": now, "updated_at": now}
+    return tuple(values[name] for name in CONTACT_COLUMNS)
+
+
+def _consent_row(slot: Slot, change: ConsentChange, now) -> tuple:
+    contact = slot.contact
+    proofs = "; ".join(r.proof for r in slot.rows if r.proof)
+    return (
+        contact.pk,
+        now,
+        slot.old_status,
+        contact.email_status,
+        contact.consent_basis,
+        change.how,
+        change.proof_file_name,
+        change.proof_sha256,
+        change.proof_form,
+        change.ip,
+        change.by.pk if change.by else None,
+        proofs,
+    )
+
+
 def _sources(slot: Slot) -> str:
     return ", ".join(sorted({r.source for r in slot.rows}))
 
 
-def _change(options: Settings, slot: Slot) -> ConsentChange:
-    proofs = "; ".join(r.proof for r in slot.rows if r.proof)
-    return ConsentChange(**{**options.change.__dict__, "detail": proofs})
-
-
-def _write_links(slots: list[Slot], options: Settings) -> set[int]:
-    """Add the tags, sources, handles and keys the rows bring; return who gained some."""
-    ids = [s.contact.pk for s in slots]
-    tags = _named(
-        Tag, {t for s in slots for r in s.rows for t in r.tags} | set(options.extra_tags)
-    )
-    had = _existing_links(ids)
-    TagLink = Contact.tags.through
+def _wanted_links(slots: list[Slot], tags: dict) -> dict[str, set]:
     wanted = defaultdict(set)
     for slot in slots:
         pk = slot.contact.pk
         for row in slot.rows:
-            wanted["tag"] |= {(pk, tags[t.lower()].pk) for t in [*row.tags, *options.extra_tags]}
+            wanted["tag"] |= {(pk, tags[t.lower()].pk) for t in row.tags}
             wanted["source"].add((pk, row.source))
             wanted["handle"] |= {(pk, n, v) for n, v in row.handles.items()}
             if row.external_key:
                 wanted["key"].add((pk, row.source, row.external_key))
-    added = {kind: wanted[kind] - had[kind] for kind in wanted}
-    TagLink.objects.bulk_create(
-        [TagLink(contact_id=c, tag_id=t) for c, t in added.get("tag", ())], ignore_conflicts=True
+    return wanted
+
+
+def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[int]:
+    """Add the tags, sources, handles and keys the rows bring; return who gained some."""
+    for slot in slots:
+        for row in slot.rows:
+            row.tags = [*row.tags, *options.extra_tags]
+    tags = _named(Tag, {t for s in slots for r in s.rows for t in r.tags})
+    had = _existing_links([s.contact.pk for s in slots if not s.is_new])
+    added = {kind: links - had[kind] for kind, links in _wanted_links(slots, tags).items()}
+    # A handle or key another contact holds, or a second handle on one network, would
+    # break a unique constraint: the contact keeps what it has (the row matched it on
+    # something stronger, an email or a phone).
+    networks = {(c, n) for c, n, _v in had["handle"]}
+    added["handle"] = {
+        (c, n, v)
+        for c, n, v in added.get("handle", ())
+        if (c, n) not in networks and known.get(("handle", n, v), c) == c
+    }
+    added["handle"] = {h for h in added["handle"] if _first_per_network(h, added["handle"])}
+    added["key"] = {
+        (c, s, k) for c, s, k in added.get("key", ()) if known.get(("key", s, k), c) == c
+    }
+    store.insert(Contact.tags.through, ["contact_id", "tag_id"], sorted(added.get("tag", ())))
+    store.insert(
+        ContactSource,
+        ["contact_id", "source", "added_at"],
+        [(c, s, now) for c, s in sorted(added.get("source", ()))],
     )
-    ContactSource.objects.bulk_create(
-        [ContactSource(contact_id=c, source=s) for c, s in added.get("source", ())],
-        ignore_conflicts=True,
-    )
-    Handle.objects.bulk_create(
-        [Handle(contact_id=c, network=n, value=v) for c, n, v in added.get("handle", ())],
-        ignore_conflicts=True,
-    )
-    ExternalKey.objects.bulk_create(
-        [ExternalKey(contact_id=c, source=s, key=k) for c, s, k in added.get("key", ())],
-        ignore_conflicts=True,
-    )
+    store.insert(Handle, ["contact_id", "network", "value"], sorted(added["handle"]))
+    store.insert(ExternalKey, ["contact_id", "source", "key"], sorted(added["key"]))
     return {item[0] for items in added.values() for item in items}
 
 
+def _first_per_network(handle: tuple, handles: set) -> bool:
+    contact, network, value = handle
+    return value == min(v for c, n, v in handles if (c, n) == (contact, network))
+
+
 def _existing_links(ids: list[int]) -> dict[str, set]:
+    """Return the links the contacts `ids` already have (new contacts have none)."""
     return {
-        "tag": set(
-            Contact.tags.through.objects.filter(contact_id__in=ids).values_list(
-                "contact_id", "tag_id"
-            )
-        ),
-        "source": set(
-            ContactSource.objects.filter(contact_id__in=ids).values_list("contact_id", "source")
-        ),
-        "handle": set(
-            Handle.objects.filter(contact_id__in=ids).values_list("contact_id", "network", "value")
-        ),
-        "key": set(
-            ExternalKey.objects.filter(contact_id__in=ids).values_list(
-                "contact_id", "source", "key"
-            )
-        ),
+        "tag": store.select(Contact.tags.through, ["contact_id", "tag_id"], "contact_id", ids),
+        "source": store.select(ContactSource, ["contact_id", "source"], "contact_id", ids),
+        "handle": store.select(Handle, ["contact_id", "network", "value"], "contact_id", ids),
+        "key": store.select(ExternalKey, ["contact_id", "source", "key"], "contact_id", ids),
     }

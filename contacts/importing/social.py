@@ -1,81 +1,110 @@
-"""The JSON exports of Facebook, Instagram and Telegram, recognised by their keys."""
+"""The JSON exports of Facebook, Instagram and Telegram, recognised by their keys.
+
+A JSON export is whatever its producer wrote that year: every value is checked for its
+type, and an entry of the wrong shape is reported as such, never a crash.
+"""
 
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 from contacts.choices import Network, Source
-from contacts.importing.rows import Row
+from contacts.importing.rows import BadRecord, Row
 from contacts.importing.text import repair_mojibake
 
 
-def _entries(data, *keys: str) -> list:
-    """Return the first list found under one of `keys` (or `data` itself if a list)."""
-    if isinstance(data, list):
-        return data
-    for key in keys:
-        value = data.get(key) if isinstance(data, dict) else None
+def _text(value) -> str:
+    """Return a scalar as text (mojibake repaired), anything else as ""."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return ""
+    return repair_mojibake(str(value))
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _entries(data, *keys: str) -> Iterator[tuple[int, dict] | BadRecord]:
+    """Yield (line, entry) for the objects listed under one of `keys` (or in `data`)."""
+    found = data if isinstance(data, list) else []
+    for key in keys if isinstance(data, dict) else ():
+        value = data.get(key)
         if isinstance(value, dict):
             value = value.get("address_book", value.get("list"))
         if isinstance(value, list):
-            return value
-    return []
+            found = value
+            break
+    for line, entry in enumerate(found, start=1):
+        yield (line, entry) if isinstance(entry, dict) else BadRecord(line, "not an object")
 
 
-def facebook_friends(data) -> Iterator[Row]:
-    for line, friend in enumerate(_entries(data, "friends_v2", "friends"), start=1):
-        name = repair_mojibake(str(friend.get("name", "")))
-        row = Row(line=line, source=Source.FACEBOOK, full_name=name)
-        row.email = repair_mojibake(str(friend.get("contact_info") or ""))
-        # A friend carries nothing but a name and the day of the friendship: together
-        # they find the same person when the same export is imported again.
-        row.external_key = f"friend:{name.casefold()}|{friend.get('timestamp', '')}"
-        yield row
+def _rows(entries, read: Callable[[int, dict], Row]) -> Iterator[Row | BadRecord]:
+    for item in entries:
+        yield item if isinstance(item, BadRecord) else read(*item)
 
 
-def facebook_address_book(data) -> Iterator[Row]:
-    entries = _entries(data, "address_book_v2", "address_book")
-    for line, entry in enumerate(entries, start=1):
-        row = Row(line=line, source=Source.FACEBOOK)
-        row.full_name = repair_mojibake(str(entry.get("name", "")))
-        for detail in entry.get("details") or []:
-            point = repair_mojibake(str(detail.get("contact_point", ""))).strip()
-            if "@" in point:
-                row.email = row.email or point
-            else:
-                row.phone = row.phone or point
-        row.external_key = f"book:{row.full_name.casefold()}|{entry.get('created_timestamp', '')}"
-        yield row
+def _friend(line: int, friend: dict) -> Row:
+    name = _text(friend.get("name"))
+    row = Row(
+        line=line, source=Source.FACEBOOK, full_name=name, email=_text(friend.get("contact_info"))
+    )
+    # A friend carries nothing but a name and the day of the friendship: together
+    # they find the same person when the same export is imported again.
+    row.external_key = f"friend:{name.casefold()}|{_text(friend.get('timestamp'))}"
+    return row
 
 
-def _instagram_name(entry: dict) -> str:
-    data = (entry.get("string_list_data") or [{}])[0]
-    name = data.get("value") or entry.get("title")
-    if not name and data.get("href"):
-        name = urlsplit(data["href"]).path.rstrip("/").rsplit("/", 1)[-1]
-    return repair_mojibake(str(name or ""))
+def _address_book_entry(line: int, entry: dict) -> Row:
+    row = Row(line=line, source=Source.FACEBOOK, full_name=_text(entry.get("name")))
+    for detail in _list(entry.get("details")):
+        point = _text(detail.get("contact_point")).strip() if isinstance(detail, dict) else ""
+        if "@" in point:
+            row.email = row.email or point
+        elif point:
+            row.phone = row.phone or point
+    stamp = _text(entry.get("created_timestamp"))
+    row.external_key = f"book:{row.full_name.casefold()}|{stamp}"
+    return row
 
 
-def instagram(data) -> Iterator[Row]:
+def _instagram_entry(line: int, entry: dict) -> Row:
+    row = Row(line=line, source=Source.INSTAGRAM)
+    data = next((d for d in _list(entry.get("string_list_data")) if isinstance(d, dict)), {})
+    name = _text(data.get("value")) or _text(entry.get("title"))
+    if not name and (href := _text(data.get("href"))):
+        name = urlsplit(href).path.rstrip("/").rsplit("/", 1)[-1]
+    if name:
+        row.handles[Network.INSTAGRAM] = name
+    return row
+
+
+def _telegram_entry(line: int, entry: dict) -> Row:
+    row = Row(
+        line=line,
+        source=Source.TELEGRAM,
+        first_name=_text(entry.get("first_name")),
+        last_name=_text(entry.get("last_name")),
+        phone=_text(entry.get("phone_number")),
+    )
+    if user_id := _text(entry.get("user_id")):
+        row.external_key = f"user:{user_id}"
+    return row
+
+
+def facebook_friends(data):
+    return _rows(_entries(data, "friends_v2", "friends"), _friend)
+
+
+def facebook_address_book(data):
+    return _rows(_entries(data, "address_book_v2", "address_book"), _address_book_entry)
+
+
+def instagram(data):
     entries = _entries(data, "relationships_following", "relationships_followers")
-    for line, entry in enumerate(entries, start=1):
-        row = Row(line=line, source=Source.INSTAGRAM)
-        if name := _instagram_name(entry):
-            row.handles[Network.INSTAGRAM] = name
-        yield row
+    return _rows(entries, _instagram_entry)
 
 
-def telegram(data) -> Iterator[Row]:
-    for line, entry in enumerate(_entries(data.get("contacts", {}), "list"), start=1):
-        row = Row(
-            line=line,
-            source=Source.TELEGRAM,
-            first_name=str(entry.get("first_name", "")),
-            last_name=str(entry.get("last_name", "")),
-            phone=str(entry.get("phone_number", "")),
-        )
-        if entry.get("user_id"):
-            row.external_key = f"user:{entry['user_id']}"
-        yield row
+def telegram(data):
+    return _rows(_entries(data.get("contacts"), "list"), _telegram_entry)
 
 
 def detect(data) -> tuple[str, Callable] | None:
@@ -89,11 +118,7 @@ def detect(data) -> tuple[str, Callable] | None:
             return "instagram", instagram
         if isinstance(data.get("contacts"), dict) and "list" in data["contacts"]:
             return "telegram", telegram
-    if (
-        isinstance(data, list)
-        and data
-        and isinstance(data[0], dict)
-        and "string_list_data" in data[0]
-    ):
+    first = data[0] if isinstance(data, list) and data else None
+    if isinstance(first, dict) and "string_list_data" in first:
         return "instagram", instagram
     return None

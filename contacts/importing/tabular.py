@@ -4,6 +4,7 @@ Outlook, LinkedIn, Mailchimp, Brevo and Facebook Lead Ads, each recognised by it
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from contacts.choices import ConsentBasis, EmailStatus, Network, Source
 from contacts.importing.rows import Row
@@ -77,22 +78,28 @@ def records(header: list[str], rows: Iterator[list[str]]) -> Iterator[tuple[int,
         seen[key] = seen.get(key, 0) + 1
         keys.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
     for number, values in rows:
-        if any(v.strip() for v in values if isinstance(v, str)):
-            yield (
-                number,
-                dict(zip(keys, (str(v) if v is not None else "" for v in values), strict=False)),
-            )
+        if "".join(values).strip():
+            yield number, dict(zip(keys, values, strict=False))
 
 
 def _pick(record: Record, *keys: str) -> str:
-    return next((record[k] for k in keys if record.get(k, "").strip()), "")
+    for key in keys:
+        value = record.get(key)
+        if value and not value.isspace():
+            return value
+    return ""
 
 
 def _numbered(record: Record, pattern: str) -> list[str]:
     """Return the values of the numbered columns ("e mail 2 value"…), split on " ::: "."""
-    regex = re.compile(pattern)
-    values = [v for k, v in record.items() if regex.fullmatch(k) and v.strip()]
+    values = [record[k] for k in _matching_keys(tuple(record), pattern) if record[k].strip()]
     return [part.strip() for v in values for part in v.split(":::") if part.strip()]
+
+
+@lru_cache(maxsize=64)
+def _matching_keys(keys: tuple[str, ...], pattern: str) -> list[str]:
+    regex = re.compile(pattern)
+    return [k for k in keys if regex.fullmatch(k)]
 
 
 def _split_list(value: str) -> list[str]:

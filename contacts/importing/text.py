@@ -5,16 +5,20 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
+from typing import BinaryIO, TextIO
 
 DELIMITERS = ",;\t|"
+SAMPLE = 1 << 20  # bytes read to recognise a file and its encoding
 
 
 class UnreadableFile(ValueError):
     """A file Carnet cannot read at all; its message is shown to the user as is."""
 
 
-def decode(data: bytes) -> str:
-    """Return the text of an export whose encoding nobody wrote down.
+def encoding_of(sample: bytes) -> str:
+    """Return the encoding of an export whose encoding nobody wrote down, from its start.
 
     A BOM decides; otherwise UTF-8 when most non-ASCII bytes form valid UTF-8 (a LinkedIn
     file whose accents Excel cut stays UTF-8), else cp1252 (French Excel, Outlook).
@@ -24,15 +28,21 @@ def decode(data: bytes) -> str:
         (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
-    if b"\x00" in data[:1000]:
+        if sample.startswith(bom):
+            return encoding
+    if b"\x00" in sample[:1000]:
         raise UnreadableFile("binary content: not a text export")
-    text = data.decode("utf-8", errors="replace")
+    text = sample.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
-    if broken and broken > sum(1 for c in text if c > "\x7f" and c != "\ufffd"):
-        return data.decode("cp1252", errors="replace")
-    return text
+    # One broken character may be a multi-byte one cut at the end of the sample.
+    if broken > 1 and broken > sum(1 for c in text if c > "\x7f" and c != "\ufffd"):
+        return "cp1252"
+    return "utf-8"
+
+
+def text_stream(raw: BinaryIO, encoding: str) -> TextIO:
+    """Return the binary stream as text, bad bytes replaced, line endings kept for csv."""
+    return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
 
 
 def header_key(name: str) -> str:
@@ -61,8 +71,8 @@ def sniff_delimiter(lines: list[str]) -> str:
     return max(DELIMITERS, key=score)
 
 
-def table(text: str) -> list[list[str]]:
-    """Return the rows of a delimited text, the delimiter guessed from its first lines."""
-    sample = text[:20_000].splitlines()[:30]
-    delimiter = sniff_delimiter(sample)
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+def table(lines: Iterable[str]) -> Iterator[list[str]]:
+    """Yield the rows of a delimited text, the delimiter guessed from its first lines."""
+    lines = iter(lines)
+    head = list(islice(lines, 30))
+    return csv.reader(chain(head, lines), delimiter=sniff_delimiter(head))

@@ -1,34 +1,26 @@
 """vCards 2.1, 3.0 and 4.0 from phones and address books, each card parsed on its own."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import vobject
 
 from contacts.choices import Network, Source
-from contacts.importing.rows import Row
+from contacts.importing.rows import BadRecord, Row
 
 _BEGIN = re.compile(r"^BEGIN:VCARD\s*$", re.IGNORECASE)
 _END = re.compile(r"^END:VCARD\s*$", re.IGNORECASE)
-
-
-class BadCard(ValueError):
-    """One card that could not be parsed; the others are imported."""
-
-    def __init__(self, line: int, reason: str):
-        super().__init__(reason)
-        self.line = line
 
 
 def looks_like_vcard(text: str) -> bool:
     return bool(re.search(r"^BEGIN:VCARD\s*$", text[:5000], re.IGNORECASE | re.MULTILINE))
 
 
-def cards(text: str) -> Iterator[tuple[int, str]]:
+def cards(text_lines: Iterable[str]) -> Iterator[tuple[int, str]]:
     """Yield (card number, card text) so that one corrupt card cannot stop the others."""
     lines: list[str] = []
     number = 0
-    for line in text.splitlines():
+    for line in _lines(text_lines):
         if _BEGIN.match(line):
             lines, number = [line], number + 1
         elif lines and line.strip():  # "\r\r\n" endings (iPhone) make blank lines
@@ -38,13 +30,19 @@ def cards(text: str) -> Iterator[tuple[int, str]]:
                 lines = []
 
 
-def rows(text: str) -> Iterator[Row | BadCard]:
-    for number, card_text in cards(text):
+def _lines(text_lines: Iterable[str]) -> Iterator[str]:
+    """Yield lines whatever their endings ("\\r\\r\\n" from iPhones included)."""
+    for chunk in text_lines:
+        yield from chunk.splitlines()
+
+
+def rows(text_lines: Iterable[str]) -> Iterator[Row | BadRecord]:
+    for number, card_text in cards(text_lines):
         try:
             card = vobject.readOne(card_text, allowQP=True)
             yield _row(number, card)
         except Exception as e:  # vobject raises many kinds on corrupt cards
-            yield BadCard(number, f"unreadable card: {str(e)[:200]}")
+            yield BadRecord(number, f"unreadable card: {str(e)[:200]}")
 
 
 def _values(card, name: str) -> list:

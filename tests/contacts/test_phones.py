@@ -1,5 +1,8 @@
+import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contacts.phones import normalise_phone
 
@@ -51,3 +54,30 @@ def test_it_refuses_what_is_not_a_phone_number(junk):
     with pytest.raises(ValidationError) as error:
         normalise_phone(junk, "FR")
     assert error.value.code == "invalid"
+
+
+_REGIONS = ["FR", "BE", "CH", "DE", "ES", "IT", "US", "GB"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    region=st.sampled_from(_REGIONS),
+    prefix=st.sampled_from(["", "0", "00", "+", "+33", "0033", "+32", "+1", "+44"]),
+    digits=st.text(alphabet="0123456789", min_size=4, max_size=13),
+    separator=st.sampled_from(["", " ", ".", "-"]),
+)
+def test_the_fast_path_answers_as_phonenumbers_does(region, prefix, digits, separator):
+    typed = prefix + separator.join(digits[i : i + 2] for i in range(0, len(digits), 2))
+    try:
+        number = phonenumbers.parse(typed, region)
+        expected = (
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if phonenumbers.is_valid_number(number)
+            else None
+        )
+    except phonenumbers.NumberParseException:
+        expected = None
+    try:
+        assert normalise_phone(typed, region) == expected
+    except ValidationError:
+        assert expected is None

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Count, write nothing.")
 
     def handle(self, *args, paths, format, tag, basis, on_duplicate, dry_run, **options):
-        inputs = [(path.name, _read(path)) for path in paths]
+        inputs = [(path.name, _readable(path)) for path in paths]
         try:
             job = engine.run(
                 inputs,
@@ -56,8 +56,9 @@ class Command(BaseCommand):
         sys.stderr.flush()
 
 
-def _read(path: Path) -> bytes:
+def _readable(path: Path) -> Path:
     try:
-        return path.read_bytes()
+        with path.open("rb"):
+            return path
     except OSError as e:
         raise CommandError(f"cannot read {path}: {e.strerror}") from e
