@@ -80,6 +80,8 @@ def _database(url: str) -> dict:
         # Web, worker and beat share the file: WAL lets readers run beside one writer,
         # and IMMEDIATE transactions queue writers instead of failing with "locked".
         config["CONN_MAX_AGE"] = 0
+        # A file, not memory, so that the Celery workers that tests start see it too.
+        config["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,

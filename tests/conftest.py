@@ -54,6 +54,27 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    """A real `celery worker` process, on the test database and the configured broker."""
+    from django.db import connection
+
+    from tests.helpers import database_url, start_celery, stop
+
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "w") as log:
+        process = start_celery(
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            log=log,
+            DATABASE_URL=database_url(connection.settings_dict),
+        )
+        process.log_path = log_path
+        yield process
+        stop(process)
+
+
 def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{base_url}/admin/login/")
     page.fill("#id_username", username)

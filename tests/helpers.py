@@ -30,3 +30,32 @@ def manage(*args: str, **env: str | None) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def start_celery(*args: str, log, **env: str | None) -> subprocess.Popen:
+    """Start `celery -A crm ARGS` (a worker, beat) on the configured broker."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "crm", *args],
+        cwd=ROOT,
+        env=child_env(**env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop(*processes: subprocess.Popen) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=30)
+
+
+def database_url(settings_dict: dict) -> str:
+    """Return the DATABASE_URL of a connection's settings (the test database, say)."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict["USER"] + (
+        f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
+    )
+    host = f"{settings_dict['HOST'] or 'localhost'}:{settings_dict['PORT'] or 5432}"
+    return f"postgres://{user}@{host}/{settings_dict['NAME']}"

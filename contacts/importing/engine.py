@@ -1,4 +1,4 @@
-"""Run an import from start to end: recognise every file, then merge it chunk by chunk.
+"""Run an import: recognise every file and record the job, then merge it chunk by chunk.
 
 Every file is recognised before anything is written, so an unusable file writes nothing.
 Each chunk is merged in its own transaction: a crash leaves whole chunks behind, never a
@@ -6,6 +6,7 @@ half-merged contact, and importing the same files again finishes the job without
 duplicating anyone, because rows find the contacts the earlier run created.
 """
 
+import copy
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -29,34 +30,65 @@ class DryRun(Exception):
     """Raised to roll back a dry run's writes."""
 
 
-def run(
+def prepare(
     inputs: list[tuple[str, Path]],
     *,
     forced: str = "auto",
     basis: str = "",
     tags: Iterable[str] = (),
     update_existing: bool = True,
-    dry_run: bool = False,
     by=None,
-    progress: Callable[[int], None] | None = None,
 ) -> ImportJob:
-    """Import the files; return the job with its counts and report. Raise UnreadableFile."""
+    """Recognise the files and return an unsaved job for them; raise UnreadableFile."""
     parts = [part for name, path in inputs for part in files.open_parts(name, path, forced)]
-    job = ImportJob(
+    return ImportJob(
         file_names=", ".join(name for name, _ in inputs)[:1000],
+        files=[[name, str(path)] for name, path in inputs],
+        forced_format=forced,
         sha256=" ".join(part.sha256 for part in parts)[:512],
         format=", ".join(sorted({p.format for p in parts})),
         basis=basis,
+        tags=list(tags),
         update_existing=update_existing,
-        status=ImportJob.Status.RUNNING,
         by=by,
     )
+
+
+def parts_of(job: ImportJob) -> list[files.Part]:
+    """Open the job's files again, with the column mapping chosen for each."""
+    return [
+        part
+        for name, path in job.files
+        for part in files.open_parts(name, Path(path), job.forced_format, job.mapping)
+    ]
+
+
+def execute(job: ImportJob, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
+    """Import the job's files, saving its counts as it goes and its report at the end."""
+    job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
+    job.save()
+    report = {"errors": [], "problems": [], "conflicts": [], "duplicates": []}
+    try:
+        for part in parts_of(job):
+            _import_part(job, part, report, progress)
+    except Exception as e:
+        job.status, job.failure = ImportJob.Status.FAILED, str(e)[:2000]
+        job.save()
+        raise
+    job.report = {k: v[:MAX_LISTED] for k, v in report.items()}
+    job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
+    job.save()
+    return job
+
+
+def run(inputs: list[tuple[str, Path]], *, dry_run: bool = False, progress=None, **options):
+    """Recognise and import the files now (the command line); return the job."""
+    job = prepare(inputs, **options)
     if not dry_run:
-        _import(job, parts, basis, list(tags), update_existing, by, progress)
-        return job
+        return execute(job, progress)
     try:
         with transaction.atomic():
-            _import(job, parts, basis, list(tags), update_existing, by, progress)
+            execute(job, progress)
             raise DryRun
     except DryRun:
         return job
@@ -67,31 +99,50 @@ def run_files(paths, **options) -> ImportJob:
     return run([(Path(path).name, Path(path)) for path in paths], **options)
 
 
-def _import(job, parts, basis, tags, update_existing, by, progress) -> None:
-    job.save()
-    report = {"errors": [], "problems": [], "conflicts": []}
-    for part in parts:
-        options = merge.Settings(
-            basis=basis,
-            extra_tags=tags,
-            update_existing=update_existing,
-            change=ConsentChange(
-                how=ConsentMethod.IMPORT,
-                by=by,
-                proof_file_name=part.name[:255],
-                proof_sha256=part.sha256,
-            ),
-        )
-        for chunk in _chunks(_clean_rows(part, job, report)):
-            tally = merge.Tally()
-            with transaction.atomic():
-                merge.merge(chunk, options, tally)
-            _count(job, tally, report, len(chunk))
-            if progress:
-                progress(job.rows_done)
-    job.report = {k: v[:MAX_LISTED] for k, v in report.items()}
-    job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
-    job.save()
+def preview(job: ImportJob, rows: int = 10) -> list[dict]:
+    """Return, for each file, its format, columns and first rows cleaned, with problems."""
+    shown = []
+    for part in parts_of(job):
+        lines = []
+        for row in islice(part.rows, rows):
+            problems = [str(row)] if isinstance(row, BadRecord) else []
+            if not problems:
+                try:
+                    row = clean(copy.deepcopy(row), settings.PHONE_REGION)
+                    problems = row.problems
+                except ValidationError as e:
+                    problems = e.messages
+            lines.append({"row": row, "problems": problems})
+        shown.append({"part": part, "rows": lines})
+    return shown
+
+
+def _import_part(job: ImportJob, part: files.Part, report: dict, progress) -> None:
+    options = merge.Settings(
+        basis=job.basis,
+        extra_tags=job.tags,
+        update_existing=job.update_existing,
+        change=ConsentChange(
+            how=ConsentMethod.IMPORT,
+            by=job.by,
+            proof_file_name=part.name[:255],
+            proof_sha256=part.sha256,
+        ),
+    )
+    job.rows_total += part.estimated_rows
+    for chunk in _chunks(_clean_rows(part, job, report)):
+        tally = merge.Tally()
+        with transaction.atomic():
+            merge.merge(chunk, options, tally)
+        _count(job, tally, report, len(chunk))
+        ImportJob.objects.filter(pk=job.pk).update(**_progress_fields(job))
+        if progress:
+            progress(job)
+
+
+def _progress_fields(job: ImportJob) -> dict:
+    names = ["rows_total", "rows_done", "created", "updated", "unchanged", "skipped", "errors"]
+    return {name: getattr(job, name) for name in names}
 
 
 def _clean_rows(part: files.Part, job: ImportJob, report: dict) -> Iterator[Row]:
@@ -126,6 +177,7 @@ def _count(job: ImportJob, tally: merge.Tally, report: dict, rows: int) -> None:
     job.skipped += tally.skipped
     job.rows_done += rows
     report["conflicts"] += tally.conflicts
+    report["duplicates"] += tally.duplicates
 
 
-__all__ = ["UnreadableFile", "run"]
+__all__ = ["UnreadableFile", "execute", "prepare", "preview", "run"]

@@ -9,7 +9,7 @@ import hashlib
 import json
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -46,6 +46,19 @@ class Part:
     open: Callable[[], BinaryIO]
     format: str = ""
     rows: Iterator | None = None
+    columns: list[str] = field(default_factory=list)  # the header, for tabular files
+    mapping: dict[str, str] = field(default_factory=dict)  # column key → contact field
+    counted: bytes = b""  # what to count in the file to estimate its rows
+
+    @cached_property
+    def estimated_rows(self) -> int:
+        if not self.counted:
+            return 0
+        total = 0
+        with self.open() as f:
+            while chunk := f.read(SAMPLE):
+                total += chunk.count(self.counted)
+        return total
 
     @cached_property
     def sha256(self) -> str:
@@ -60,8 +73,20 @@ class Part:
         return PurePosixPath(self.name).name
 
 
-def open_parts(name: str, path: Path, forced: str = "auto") -> list[Part]:
-    """Return the recognised exports in the file, ready to read; raise UnreadableFile."""
+def open_parts(name: str, path: Path, forced: str = "auto", mapping=None) -> list[Part]:
+    """Return the recognised exports in the file, ready to read; raise UnreadableFile.
+
+    `mapping` may give, per part name, the contact field of each column of a spreadsheet
+    typed by a person (as chosen on the import page).
+    """
+    parts = _open_parts(name, path, forced)
+    for part in parts:
+        if mapping and part.name in mapping and part.columns:
+            part.mapping = mapping[part.name]
+    return parts
+
+
+def _open_parts(name: str, path: Path, forced: str) -> list[Part]:
     _check_size(name, path.stat().st_size)
     with path.open("rb") as f:
         head = f.read(SAMPLE)
@@ -121,10 +146,11 @@ def _recognise(part: Part, head: bytes, forced: str, workbook: bool = False) -> 
     ):
         return _json(part, encoding)
     if vcard.looks_like_vcard(sample) and forced in ("auto", "vcard"):
-        part.format = "vcard"
+        part.format, part.counted = "vcard", b"BEGIN:VCARD"
         part.rows = vcard.rows(text_stream(part.open(), encoding))
         return part
     lines = text_stream(part.open(), encoding)
+    part.counted = b"\n"
     return _tabular(part, enumerate(table(lines), start=1), forced, Source.CSV)
 
 
@@ -151,20 +177,27 @@ def _tabular(part: Part, numbered_rows, forced: str, plain_source: str) -> Part:
         for fmt in tabular.FORMATS:
             if (forced in ("auto", "csv", "xlsx") or forced == fmt.name) and fmt.detect(keys):
                 part.format = fmt.name if fmt.name != "csv" else plain_source
-                part.rows = _tabular_rows(fmt, cells, numbered_rows, plain_source)
+                part.columns = [str(c or "") for c in cells]
+                if fmt.name == "csv":
+                    part.mapping = tabular.default_mapping(part.columns)
+                part.rows = _tabular_rows(fmt, part, numbered_rows, plain_source)
                 return part
         if scanned >= _HEADER_SEARCH:
             break
     raise UnreadableFile(f"{part.short_name}: no column of contacts recognised")
 
 
-def _tabular_rows(fmt, header, numbered_rows, plain_source) -> Iterator[Row]:
-    """Read the rows below the header (what stood above it was a preamble)."""
-    for number, record in tabular.records([str(c or "") for c in header], numbered_rows):
-        row = fmt.read(record, number)
+def _tabular_rows(fmt, part: Part, numbered_rows, plain_source) -> Iterator[Row]:
+    """Read the rows below the header (what stood above it was a preamble).
+
+    A generator: the part's mapping is read when the first row is, after the import page
+    had its say.
+    """
+    for number, record in tabular.records(part.columns, numbered_rows):
         if fmt.name == "csv":
-            row.source = plain_source
-        yield row
+            yield tabular.generic(record, number, plain_source, part.mapping)
+        else:
+            yield fmt.read(record, number)
 
 
 def _cell(value) -> str:

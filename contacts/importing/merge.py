@@ -56,6 +56,7 @@ class Tally:
     unchanged: int = 0
     skipped: int = 0
     conflicts: list[dict] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -226,9 +227,43 @@ def _write(slots: list[Slot], options: Settings, tally: Tally, known: dict) -> N
             for s in [*new, *touched]
         ],
     )
+    tally.duplicates += _probable_duplicates(new)
     tally.created += len(new)
     tally.updated += len(touched)
     tally.unchanged += len(existing) - len(touched)
+
+
+def _probable_duplicates(new: list[Slot]) -> list[dict]:
+    """Return the new contacts that share a full name (and company, if both have one)
+    with another contact but no email, phone or handle: not merged, shown to the user."""
+    named = {
+        (s.contact.first_name.lower(), s.contact.last_name.lower()): s.contact
+        for s in new
+        if s.contact.first_name and s.contact.last_name
+    }
+    if not named:
+        return []
+    found = store.select(
+        Contact,
+        ["id", "LOWER(first_name)", "LOWER(last_name)", "company_id"],
+        "LOWER(last_name)",
+        {last for _first, last in named},
+    )
+    return [
+        {
+            "contact": contact.pk,
+            "other": other,
+            "name": f"{contact.first_name} {contact.last_name}",
+        }
+        for other, first, last, company in sorted(found)
+        if (contact := named.get((first, last))) is not None
+        and other != contact.pk
+        and (company is None or contact.company_id is None or company == contact.company_id)
+    ]
+
+
+def _full_name(contact) -> str:
+    return f"{contact.first_name} {contact.last_name}"
 
 
 CONTACT_COLUMNS = [f.attname for f in Contact._meta.concrete_fields]

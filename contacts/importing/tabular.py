@@ -72,14 +72,19 @@ _KNOWN = {key: name for name, keys in VOCABULARY.items() for key in keys}
 
 def records(header: list[str], rows: Iterator[list[str]]) -> Iterator[tuple[int, Record]]:
     """Yield (row number, record) with keys folded; a repeated column gets "#2", "#3"…"""
+    keys = column_keys(header)
+    for number, values in rows:
+        if "".join(values).strip():
+            yield number, dict(zip(keys, values, strict=False))
+
+
+def column_keys(header: list[str]) -> list[str]:
     keys, seen = [], {}
     for name in header:
         key = header_key(name)
         seen[key] = seen.get(key, 0) + 1
         keys.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
-    for number, values in rows:
-        if "".join(values).strip():
-            yield number, dict(zip(keys, values, strict=False))
+    return keys
 
 
 def _pick(record: Record, *keys: str) -> str:
@@ -106,11 +111,23 @@ def _split_list(value: str) -> list[str]:
     return [part.strip() for part in re.split(r":::|[,;]", value) if part.strip()]
 
 
-def generic(record: Record, line: int, source: str = Source.CSV) -> Row:
+def default_mapping(columns: list[str]) -> dict[str, str]:
+    """Return the contact field of each column whose name Carnet knows (folded keys)."""
+    return dict(_default_mapping(tuple(columns)))
+
+
+@lru_cache(maxsize=64)
+def _default_mapping(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    keys = column_keys(list(columns))
+    return tuple((k, _KNOWN[k.split("#")[0]]) for k in keys if k.split("#")[0] in _KNOWN)
+
+
+def generic(record: Record, line: int, source: str = Source.CSV, mapping=None) -> Row:
     """Read a spreadsheet typed by a person, whatever language its headers are in."""
     row = Row(line=line, source=source)
+    mapping = mapping if mapping is not None else default_mapping(list(record))
     for key, value in record.items():
-        name = _KNOWN.get(key.split("#")[0])
+        name = mapping.get(key)
         if name == "tags":
             row.tags += _split_list(value)
         elif name and value.strip() and not getattr(row, name):

@@ -1,24 +1,12 @@
-import subprocess
-import sys
 import time
 
 import pytest
 from django.urls import reverse
 
 from crm import heartbeat
-from tests.helpers import ROOT, child_env
+from tests.helpers import start_celery, stop
 
 pytestmark = pytest.mark.slow
-
-
-def _start(*args: str, log) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", *args],
-        cwd=ROOT,
-        env=child_env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
 
 
 def _wait_for_heartbeat(seconds: float) -> bool:
@@ -40,14 +28,12 @@ def test_beat_and_a_worker_keep_the_admin_informed(tmp_path, client, alice):
     assert client.get(reverse("admin:index")).context["workers_running"] is False
 
     with open(tmp_path / "celery.log", "w") as log:
-        worker = _start("worker", "--pool=solo", "--loglevel=INFO", log=log)
-        beat = _start("beat", "--schedule", str(tmp_path / "schedule"), log=log)
+        worker = start_celery("worker", "--pool=solo", "--loglevel=INFO", log=log)
+        beat = start_celery("beat", "--schedule", str(tmp_path / "schedule"), log=log)
         try:
             recorded = _wait_for_heartbeat(seconds=60)
         finally:
-            for process in (beat, worker):
-                process.terminate()
-                process.wait(timeout=30)
+            stop(beat, worker)
 
     assert recorded, (tmp_path / "celery.log").read_text()[-3000:]
     response = client.get(reverse("admin:index"))

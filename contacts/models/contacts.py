@@ -128,6 +128,7 @@ class Contact(models.Model):
         ]
         indexes = [
             models.Index(fields=["last_name", "first_name", "id"]),
+            models.Index(fields=["email"]),
             models.Index(fields=["email_status"]),
             models.Index(fields=["consent_basis"]),
             models.Index(fields=["phone"]),
@@ -324,70 +325,3 @@ class ConsentEvent(models.Model):
         event = cls.build(contact, from_status, change)
         event.save()
         return event
-
-
-class ExternalKey(models.Model):
-    """How a source names a contact that has no email, phone or handle (a Facebook friend).
-
-    Matching on it makes a second import of the same export find the same people.
-    """
-
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="external_keys")
-    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
-    key = models.CharField(_("key"), max_length=300)
-
-    class Meta:
-        verbose_name = _("external key")
-        verbose_name_plural = _("external keys")
-        constraints = [
-            models.UniqueConstraint(fields=["source", "key"], name="external_key_unique")
-        ]
-
-    def __str__(self):
-        return f"{self.source}:{self.key}"
-
-
-class ImportJob(models.Model):
-    """One import of one or more files, with what it did and what it could not do."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Importing")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    file_names = models.CharField(_("files"), max_length=1000)
-    sha256 = models.CharField(_("SHA-256"), max_length=64 * 8, blank=True)
-    format = models.CharField(_("format"), max_length=20, blank=True)
-    basis = models.CharField(
-        _("consent basis"), max_length=20, choices=ConsentBasis.choices, blank=True
-    )
-    update_existing = models.BooleanField(_("update existing contacts"), default=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
-    )
-    rows_total = models.PositiveIntegerField(_("rows"), default=0)
-    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
-    created = models.PositiveIntegerField(_("created"), default=0)
-    updated = models.PositiveIntegerField(_("updated"), default=0)
-    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
-    skipped = models.PositiveIntegerField(_("skipped"), default=0)
-    errors = models.PositiveIntegerField(_("errors"), default=0)
-    report = models.JSONField(_("report"), default=dict, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-    )
-    started_at = models.DateTimeField(_("started"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("import")
-        verbose_name_plural = _("imports")
-        ordering = ["-started_at"]
-
-    def __str__(self):
-        return self.file_names

@@ -1,0 +1,142 @@
+"""The import page: upload, check the columns and first rows, import in the background."""
+
+import csv
+import io
+from pathlib import Path
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from contacts import tasks
+from contacts.forms import FIELD_LABELS, UploadForm
+from contacts.importing import engine, uploads
+from contacts.importing.tabular import column_keys
+from contacts.models import ImportJob
+
+PROGRESS_FIELDS = ("status", "rows_total", "rows_done", "created", "updated", "unchanged",
+                   "skipped", "errors")  # fmt: skip
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "file_names", "format", "status", "created", "updated",
+                    "unchanged", "skipped", "errors", "by")  # fmt: skip
+    list_filter = ("status",)
+    list_select_related = ("by",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def _may_import(self, request) -> None:
+        if not request.user.has_perms(["contacts.add_contact", "contacts.change_contact"]):
+            raise PermissionDenied
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("upload/", view(self.upload_view), name="contacts_importjob_upload"),
+            path("<int:pk>/preview/", view(self.preview_view), name="contacts_importjob_preview"),
+            path(
+                "<int:pk>/progress/", view(self.progress_view), name="contacts_importjob_progress"
+            ),
+            path("<int:pk>/errors.csv", view(self.errors_view), name="contacts_importjob_errors"),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request, title, **extra):
+        return {**self.admin_site.each_context(request), "opts": self.model._meta,
+                "title": title, **extra}  # fmt: skip
+
+    def upload_view(self, request):
+        self._may_import(request)
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            job = self._prepare(request, form)
+            if job is not None:
+                return redirect("admin:contacts_importjob_preview", job.pk)
+        context = self._context(request, _("Import contacts"), form=form)
+        return TemplateResponse(request, "admin/contacts/importjob/upload.html", context)
+
+    def _prepare(self, request, form) -> ImportJob | None:
+        stored = uploads.store(form.cleaned_data["file"])
+        try:
+            job = engine.prepare(
+                [(form.cleaned_data["file"].name, stored)],
+                forced=form.cleaned_data["format"],
+                basis=form.cleaned_data["basis"],
+                tags=form.cleaned_data["tags"],
+                update_existing=form.cleaned_data["on_duplicate"] == "update",
+                by=request.user,
+            )
+        except engine.UnreadableFile as e:
+            uploads.discard(stored)
+            form.add_error("file", str(e))
+            return None
+        job.save()
+        return job
+
+    def preview_view(self, request, pk):
+        self._may_import(request)
+        job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.PENDING)
+        if request.method == "POST":
+            job.mapping = self._posted_mapping(request, job)
+            job.save(update_fields=["mapping"])
+            if "confirm" in request.POST:
+                transaction.on_commit(lambda: tasks.import_contacts.delay(job.pk))
+                return redirect("admin:contacts_importjob_change", job.pk)
+        files = engine.preview(job)
+        for shown in files:
+            part = shown["part"]
+            keys = column_keys(part.columns)
+            shown["columns"] = [
+                (i, column, part.mapping.get(key, ""))
+                for i, (column, key) in enumerate(zip(part.columns, keys, strict=True))
+            ]
+        context = self._context(request, _("Check before importing"), job=job, files=files,
+                                fields=FIELD_LABELS.items())  # fmt: skip
+        return TemplateResponse(request, "admin/contacts/importjob/preview.html", context)
+
+    def _posted_mapping(self, request, job) -> dict:
+        mapping = {}
+        for index, part in enumerate(engine.parts_of(job)):
+            if part.columns and part.mapping:
+                chosen = {}
+                for i, key in enumerate(column_keys(part.columns)):
+                    field = request.POST.get(f"map-{index}-{i}", "")
+                    if field in FIELD_LABELS:
+                        chosen[key] = field
+                mapping[part.name] = chosen
+        return mapping
+
+    def progress_view(self, request, pk):
+        job = get_object_or_404(ImportJob.objects.only(*PROGRESS_FIELDS), pk=pk)
+        return JsonResponse({name: getattr(job, name) for name in PROGRESS_FIELDS})
+
+    def errors_view(self, request, pk):
+        job = get_object_or_404(ImportJob, pk=pk)
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(["file", "line", "reason"])
+        for error in job.report.get("errors", []) + job.report.get("problems", []):
+            writer.writerow([error["file"], error["line"], error["reason"]])
+        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job = get_object_or_404(ImportJob.objects.select_related("by"), pk=object_id)
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        contact_url = reverse("admin:contacts_contact_change", args=[0]).replace("/0/", "/{}/")
+        context = self._context(request, str(job), job=job, contact_url=contact_url,
+                                file_names=[Path(p).name for _n, p in job.files])  # fmt: skip
+        return TemplateResponse(request, "admin/contacts/importjob/report.html", context)

@@ -1,0 +1,73 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from contacts.choices import ConsentBasis
+from contacts.importing.files import FORMAT_CHOICES
+from contacts.importing.tabular import VOCABULARY
+
+NO_BASIS = "none"
+FIELD_LABELS = {
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "full_name": _("Full name"),
+    "email": _("Email address"),
+    "phone": _("Phone"),
+    "company": _("Company"),
+    "job_title": _("Job title"),
+    "city": _("City"),
+    "postcode": _("Postcode"),
+    "country": _("Country"),
+    "notes": _("Notes"),
+    "tags": _("Tags"),
+}
+assert set(FIELD_LABELS) == set(VOCABULARY)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV, Excel, vCard, or an export from Google, Outlook, LinkedIn, Facebook, "
+            "Instagram, Telegram, Mailchimp or Brevo (a ZIP archive is fine)."
+        ),
+    )
+    basis = forms.ChoiceField(
+        label=_("May these people receive your emails?"),
+        widget=forms.RadioSelect,
+        choices=[
+            (ConsentBasis.CONSENT, _("Yes: they asked to receive them (consent)")),
+            (ConsentBasis.CUSTOMER, _("Yes: they are customers, for similar products")),
+            (ConsentBasis.B2B, _("Yes: they are professionals, about their work")),
+            (NO_BASIS, _("Not yet: they have not said yes (no consent)")),
+        ],
+    )
+    tags = forms.CharField(
+        label=_("Tags"), required=False, help_text=_("Added to every contact, comma-separated.")
+    )
+    on_duplicate = forms.ChoiceField(
+        label=_("Contacts already in Carnet"),
+        choices=[
+            ("update", _("Complete them (fill empty fields, add tags)")),
+            ("skip", _("Leave them untouched")),
+        ],
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[(f, _("Recognise it") if f == "auto" else f) for f in FORMAT_CHOICES],
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                _("This file is larger than %(size)s MB.") % {"size": settings.IMPORT_MAX_MB}
+            )
+        return upload
+
+    def clean_basis(self):
+        basis = self.cleaned_data["basis"]
+        return "" if basis == NO_BASIS else basis
+
+    def clean_tags(self):
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]

@@ -1,0 +1,24 @@
+"""Keep the files uploaded on the import page until a worker has imported them."""
+
+import shutil
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+
+def store(upload: UploadedFile) -> Path:
+    """Save the upload under VAR_DIR/imports and return its path."""
+    folder = Path(settings.VAR_DIR) / "imports" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    path = folder / (Path(upload.name).name or "upload")
+    with path.open("wb") as f:
+        for chunk in upload.chunks():
+            f.write(chunk)
+    return path
+
+
+def discard(path: Path) -> None:
+    """Remove a stored upload and its folder."""
+    shutil.rmtree(path.parent, ignore_errors=True)

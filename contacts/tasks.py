@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from contacts.importing import engine
+from contacts.models import ImportJob
+
+
+@shared_task
+def import_contacts(job_id: int) -> None:
+    """Run a confirmed import from the admin."""
+    # Claim the job: a task delivered twice finds it running or done and does nothing.
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.RUNNING
+    )
+    if claimed == 1:
+        engine.execute(ImportJob.objects.get(pk=job_id))
