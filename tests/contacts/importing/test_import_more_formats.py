@@ -1,0 +1,139 @@
+import io
+import zipfile
+
+import pytest
+from django.core.management.base import CommandError
+from openpyxl import Workbook
+
+from contacts.importing import engine, merge
+from contacts.models import Contact
+from tests.contacts.importing.conftest import counts, run_import
+
+pytestmark = pytest.mark.django_db
+
+
+def _workbook(sheets: dict[str, list[list]]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_it_reads_the_first_sheet_with_rows_of_an_xlsx_with_typed_cells(tmp_path):
+    data = _workbook(
+        {
+            "Vide": [],
+            "Clients": [
+                ["Prénom", "Nom", "E-mail", "Portable", "Code postal"],
+                ["Zoé", "Brûlé", "zoe@exemple.fr", 612345678, 25000],
+            ],
+            "Autre": [["Prénom", "E-mail"], ["Pas", "pas@exemple.fr"]],
+        }
+    )
+    summary = run_import(tmp_path, "clients.xlsx", data)
+    assert counts(summary)["created"] == 1
+    zoe = Contact.objects.get()
+    assert (zoe.first_name, zoe.phone, zoe.postcode) == ("Zoé", "+33612345678", "25000")
+    assert list(zoe.sources.values_list("source", flat=True)) == ["xlsx"]
+
+
+def test_it_refuses_an_archive_that_would_expand_beyond_reason(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("contacts.csv", "Prénom,E-mail\n" + "a" * 5_000_000)
+    with pytest.raises(CommandError, match="expands too much"):
+        run_import(tmp_path, "bomb.zip", buffer.getvalue())
+    assert not Contact.objects.exists()
+
+
+def test_it_refuses_a_file_over_the_size_limit(tmp_path, settings):
+    settings.IMPORT_MAX_MB = 0
+    with pytest.raises(CommandError, match="larger than 0 MB"):
+        run_import(tmp_path, "big.csv", "Prénom,E-mail\nA,a@exemple.fr\n")
+
+
+def test_it_reads_a_french_brevo_export_with_its_blocklist(tmp_path):
+    export = (
+        "EMAIL;PRENOM;NOM;SMS;ADDED_TIME;MODIFIED_TIME;EMAIL_BLACKLISTED\n"
+        "ana@exemple.fr;Ana;Lima;33612345678;2024-01-01;2024-02-01;0\n"
+        "bob@exemple.fr;Bob;Roy;;2024-01-01;2024-02-01;1\n"
+    )
+    run_import(tmp_path, "brevo.csv", export, "--basis", "consent")
+    statuses = dict(Contact.objects.values_list("first_name", "email_status"))
+    assert statuses == {"Ana": "subscribed", "Bob": "unsubscribed"}
+    assert Contact.objects.get(first_name="Ana").phone == "+33612345678"
+
+
+def test_it_reads_facebook_lead_ads_in_utf16_tab_separated(tmp_path):
+    export = (
+        "id\tcreated_time\tad_id\tad_name\tform_id\tform_name\tis_organic\tplatform\t"
+        "full_name\tphone_number\temail\tquel_produit_?\n"
+        "l:123\t2025-03-01T10:00:00+0100\tag:1\tPromo\tf:9\tBon\tfalse\tfb\t"
+        "Léa Dupuis\tp:+33612345678\tlea@exemple.fr\tpain\n"
+    )
+    run_import(tmp_path, "leads.csv", "\ufeff" + export, encoding="utf-16-le")
+    lea = Contact.objects.get()
+    assert (lea.first_name, lea.last_name, lea.phone) == ("Léa", "Dupuis", "+33612345678")
+    assert list(lea.sources.values_list("source", flat=True)) == ["facebook"]
+    assert (
+        counts(run_import(tmp_path, "leads.csv", "\ufeff" + export, encoding="utf-16-le"))[
+            "created"
+        ]
+        == 0
+    )
+
+
+def test_it_reads_linkedin_imported_contacts_once_despite_repeated_rows(tmp_path):
+    export = (
+        "FirstName,MiddleName,LastName,Emails,PhoneNumbers,Companies,Title\n"
+        "Ana,,Lima,ana@exemple.fr,+33 6 12 34 56 78,Studio,Designer\n"
+        "Ana,,Lima,ana@exemple.fr,+33 6 12 34 56 78,Studio,Designer\n"
+    )
+    assert counts(run_import(tmp_path, "ImportedContacts.csv", export))["created"] == 1
+    assert Contact.objects.get().sources.get().source == "linkedin"
+
+
+def test_it_reads_a_linkedin_export_resaved_by_french_excel(tmp_path):
+    export = (
+        "Notes:;;;;;;\r\n"
+        '"When exporting your connection data, some email addresses are missing.";;;;;;\r\n'
+        ";;;;;;\r\n"
+        "First Name;Last Name;URL;Email Address;Company;Position;Connected On\r\n"
+        "H\ufffdl\ufffdne;Roy;https://www.linkedin.com/in/helene-roy;;Studio;Designer;5-Jan-26\r\n"
+    )
+    run_import(tmp_path, "Connections.csv", export)
+    helene = Contact.objects.get()
+    assert helene.handles.get().value == "https://linkedin.com/in/helene-roy"
+    assert helene.last_name == "Roy"
+
+
+def test_an_import_cut_off_halfway_finishes_when_run_again(tmp_path, monkeypatch):
+    rows = "".join(f"Contact{i},c{i}@exemple.fr\n" for i in range(25))
+    path = tmp_path / "c.csv"
+    path.write_text("Prénom,E-mail\n" + rows)
+    monkeypatch.setattr(engine, "CHUNK", 10)
+    real_merge, calls = merge.merge, []
+
+    def crash_on_second_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the machine went down")
+        return real_merge(*args, **kwargs)
+
+    monkeypatch.setattr(merge, "merge", crash_on_second_chunk)
+    with pytest.raises(RuntimeError):
+        engine.run_files([path])
+    assert Contact.objects.count() == 10  # the first chunk, whole; nothing of the second
+
+    monkeypatch.setattr(merge, "merge", real_merge)
+    job = engine.run_files([path])
+    assert (job.created, job.unchanged) == (15, 10)
+    assert Contact.objects.count() == 25
+    assert all(
+        c.sources.count() == 1 and c.consent_events.count() == 1 for c in Contact.objects.all()
+    )
