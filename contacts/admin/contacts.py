@@ -2,10 +2,11 @@ import re
 
 from django.contrib import admin
 from django.template.loader import render_to_string
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from contacts import timeline
-from contacts.admin import actions
+from contacts.admin import actions, merge
 from contacts.admin.consent import ConsentEventInline
 from contacts.admin.filters import HasEmailFilter, HasPhoneFilter, SourceFilter
 from contacts.choices import Source
@@ -73,8 +74,13 @@ class ContactAdmin(admin.ModelAdmin):
         actions.export_vcard,
         actions.export_json,
         actions.mark_unsubscribed,
+        merge.merge_two,
     )
     list_per_page = 50
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request: merge.merge_view(self, request))
+        return [path("merge/", view, name="contacts_contact_merge"), *super().get_urls()]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -248,6 +248,7 @@ class Activity(models.Model):
         TAGGED = "tagged", _("Tag added")
         UNTAGGED = "untagged", _("Tag removed")
         IMPORTED = "imported", _("Imported")
+        MERGED = "merged", _("Merged")
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

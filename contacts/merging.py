@@ -1,0 +1,83 @@
+"""Merge two records of one person into one, losing nothing."""
+
+from django.db import transaction
+
+from contacts.choices import ConsentMethod, EmailStatus
+from contacts.models import (
+    Activity,
+    ConsentChange,
+    ConsentEvent,
+    Contact,
+    ContactSource,
+    ExternalKey,
+    Handle,
+    Note,
+)
+
+MERGED_FIELDS = (
+    "first_name", "last_name", "email", "phone", "company", "job_title", "city", "postcode",
+    "country", "language", "notes",
+)  # fmt: skip
+# The most restrictive wins: a merge never brings back an address that left.
+_SEVERITY = [EmailStatus.COMPLAINED, EmailStatus.BOUNCED, EmailStatus.UNSUBSCRIBED]
+
+
+def merge(keep: Contact, other: Contact, take_from_other: set[str], by=None) -> Contact:
+    """Merge `other` into `keep` and delete it; return `keep`.
+
+    1. Each field in `take_from_other` takes `other`'s value; an empty field of `keep`
+       takes `other`'s value anyway.
+    2. Tags, notes, timeline, consent history, sources, keys and handles all move to
+       `keep` (a second handle on one network is noted on the timeline).
+    3. The email status is the more restrictive of the two when either is blocked,
+       else the status of the address kept.
+    """
+    with transaction.atomic():
+        # Lock both rows: an unsubscribe arriving meanwhile must not be lost.
+        locked = Contact.objects.select_for_update().in_bulk([keep.pk, other.pk])
+        keep, other = locked[keep.pk], locked[other.pk]
+        status, basis = _merged_consent(keep, other, "email" in take_from_other)
+        for name in MERGED_FIELDS:
+            if name in take_from_other or not getattr(keep, name):
+                setattr(keep, name, getattr(other, name))
+        if keep.email and keep.email.lower() == other.email.lower():
+            Contact.objects.filter(pk=other.pk).update(email="")  # free the unique address
+        _move_related(keep, other)
+        keep.email_status, keep.consent_basis = status, basis
+        keep.consent_change = ConsentChange(
+            how=ConsentMethod.MERGE, by=by, detail=f"#{other.pk} {other}"
+        )
+        keep.save()
+        keep.tags.add(*other.tags.all())
+        Activity.objects.create(
+            contact=keep, kind=Activity.Kind.MERGED, detail=f"#{other.pk} {other}", by=by
+        )
+        other.delete()
+    return keep
+
+
+def _merged_consent(keep: Contact, other: Contact, other_email: bool) -> tuple[str, str]:
+    for status in _SEVERITY:
+        for contact in (keep, other):
+            if contact.email_status == status:
+                return status, contact.consent_basis
+    source = other if other_email else keep
+    return source.email_status, source.consent_basis
+
+
+def _move_related(keep: Contact, other: Contact) -> None:
+    for model in (Note, Activity, ConsentEvent, ExternalKey):
+        # A plain update: the consent history keeps every record, now under `keep`.
+        model.objects.filter(contact=other).update(contact=keep)
+    kept_sources = set(keep.sources.values_list("source", flat=True))
+    ContactSource.objects.filter(contact=other).exclude(source__in=kept_sources).update(
+        contact=keep
+    )
+    kept_networks = set(keep.handles.values_list("network", flat=True))
+    for handle in Handle.objects.filter(contact=other):
+        if handle.network in kept_networks:
+            Activity.objects.create(
+                contact=keep, kind=Activity.Kind.MERGED, detail=f"{handle} (not kept)"
+            )
+        else:
+            Handle.objects.filter(pk=handle.pk).update(contact=keep)
