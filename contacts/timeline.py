@@ -34,7 +34,11 @@ def entries(contact: Contact, length: int = LENGTH) -> list[Entry]:
         Entry(event.at, _("Consent"), _consent_text(event), _user(event.by))
         for event in contact.consent_events.select_related("by")[:length]
     )
-    newest_first = merge(notes, activities, consent, key=lambda e: e.at, reverse=True)
+    sources = (
+        Entry(link.added_at, _("Source"), link.get_source_display(), "")
+        for link in contact.sources.order_by("-added_at")[:length]
+    )
+    newest_first = merge(notes, activities, consent, sources, key=lambda e: e.at, reverse=True)
     return list(islice(newest_first, length))
 
 

@@ -17,7 +17,6 @@ from contacts.choices import EmailStatus
 from contacts.importing import consent, store
 from contacts.importing.rows import Row
 from contacts.models import (
-    Activity,
     Company,
     ConsentChange,
     ConsentEvent,
@@ -101,20 +100,24 @@ def _known(rows: list[Row]) -> dict[tuple, int]:
     """Return the contact id each identifier of the rows already belongs to."""
     emails = {r.email.lower() for r in rows if r.email}
     phones = {r.phone for r in rows if r.phone}
-    handles = {v for r in rows for v in r.handles.values()}
-    keys = {r.external_key for r in rows if r.external_key}
+    handles = {(n, v) for r in rows for n, v in r.handles.items()}
+    keys = {(r.source, r.external_key) for r in rows if r.external_key}
     known: dict[tuple, int] = {}
     for email, pk in store.select(Contact, ["LOWER(email)", "id"], "LOWER(email)", emails):
         known[("email", email)] = pk
     # Several contacts may share a phone (a switchboard): the oldest one wins.
     for phone, pk in sorted(store.select(Contact, ["phone", "id"], "phone", phones), reverse=True):
         known[("phone", phone)] = pk
-    for network, value, pk in store.select(
-        Handle, ["network", "value", "contact_id"], "value", handles
-    ):
-        known[("handle", network, value)] = pk
-    for source, key, pk in store.select(ExternalKey, ["source", "key", "contact_id"], "key", keys):
-        known[("key", source, key)] = pk
+    found = store.select(
+        Handle, ["network", "value", "contact_id"], "value", {v for _n, v in handles},
+        leading=("network", {n for n, _v in handles}),
+    )  # fmt: skip
+    known.update((("handle", n, v), pk) for n, v, pk in found)
+    found = store.select(
+        ExternalKey, ["source", "key", "contact_id"], "key", {k for _s, k in keys},
+        leading=("source", {s for s, _k in keys}),
+    )  # fmt: skip
+    known.update((("key", s, k), pk) for s, k, pk in found)
     return known
 
 
@@ -217,16 +220,9 @@ def _write(slots: list[Slot], options: Settings, tally: Tally, known: dict) -> N
             if (s.contact.email_status, s.contact.consent_basis) != (s.old_status, s.old_basis)
         ],
     )
+    # The timeline shows where each contact came from through its sources (ContactSource
+    # rows, dated): no activity row per imported contact.
     touched = [s for s in existing if s.changed or s.contact.pk in links_added]
-    by_id = options.change.by.pk if options.change.by else None
-    store.insert(
-        Activity,
-        ["contact_id", "kind", "detail", "by_id", "at"],
-        [
-            (s.contact.pk, Activity.Kind.IMPORTED, _sources(s), by_id, now)
-            for s in [*new, *touched]
-        ],
-    )
     tally.duplicates += _probable_duplicates(new)
     tally.created += len(new)
     tally.updated += len(touched)
@@ -241,22 +237,14 @@ def _probable_duplicates(new: list[Slot]) -> list[dict]:
         for s in new
         if s.contact.first_name and s.contact.last_name
     }
-    if not named:
-        return []
-    found = store.select(
-        Contact,
-        ["id", "LOWER(first_name)", "LOWER(last_name)", "company_id"],
-        "LOWER(last_name)",
-        {last for _first, last in named},
-    )
+    # last_name as written, so that its index serves; case is compared below.
+    last_names = {s.contact.last_name for s in new if s.contact.first_name}
+    found = store.select(Contact, ["id", "first_name", "last_name", "company_id"],
+                         "last_name", last_names)  # fmt: skip
     return [
-        {
-            "contact": contact.pk,
-            "other": other,
-            "name": f"{contact.first_name} {contact.last_name}",
-        }
+        {"contact": contact.pk, "other": other, "name": _full_name(contact)}
         for other, first, last, company in sorted(found)
-        if (contact := named.get((first, last))) is not None
+        if (contact := named.get((first.lower(), last.lower()))) is not None
         and other != contact.pk
         and (company is None or contact.company_id is None or company == contact.company_id)
     ]
@@ -316,10 +304,6 @@ def _consent_row(slot: Slot, change: ConsentChange, now) -> tuple:
         change.by.pk if change.by else None,
         proofs,
     )
-
-
-def _sources(slot: Slot) -> str:
-    return ", ".join(sorted({r.source for r in slot.rows}))
 
 
 def _wanted_links(slots: list[Slot], tags: dict) -> dict[str, set]:

@@ -53,15 +53,22 @@ def new_ids(model, count: int) -> list[int]:
         return list(range(top + 1, top + 1 + count))
 
 
-def select(model, columns: list[str], where: str, values) -> set[tuple]:
-    """Return `columns` of `model`'s rows whose `where` expression is one of `values`."""
-    values = list(values)
-    if not values:
+def select(model, columns: list[str], where: str, values, leading=None) -> set[tuple]:
+    """Return `columns` of `model`'s rows whose `where` expression is one of `values`.
+
+    `leading` = (column, values) adds a condition on the first column of a composite
+    index, so that the index serves the lookup instead of a scan of the table.
+    """
+    conditions = [(where, list(values))]
+    if leading:
+        conditions.insert(0, (leading[0], list(leading[1])))
+    if not all(vals for _c, vals in conditions):
         return set()
     table = connection.ops.quote_name(model._meta.db_table)
-    marks = ", ".join(["%s"] * len(values))
+    clauses = " AND ".join(f"{c} IN ({', '.join(['%s'] * len(v))})" for c, v in conditions)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(columns)} FROM {table} WHERE {where} IN ({marks})", values
+            f"SELECT {', '.join(columns)} FROM {table} WHERE {clauses}",
+            [value for _c, vals in conditions for value in vals],
         )
         return set(map(tuple, cursor.fetchall()))
