@@ -27,6 +27,7 @@ from contacts.models import (
     Tag,
 )
 
+EMAIL_INDEXED = """NOT ("email" = '')"""
 FILLED_FIELDS = (
     "first_name",
     "last_name",
@@ -46,6 +47,7 @@ class Settings:
     extra_tags: list[str]
     update_existing: bool
     change: ConsentChange
+    names: dict = field(default_factory=dict)  # tags and companies met so far
 
 
 @dataclass
@@ -77,7 +79,9 @@ def merge(rows: list[Row], options: Settings, tally: Tally) -> None:
     if not options.update_existing:
         tally.skipped += sum(len(s.rows) for s in existing)
         slots = [s for s in slots if s.is_new]
-    companies = _named(Company, {r.company for s in slots for r in s.rows if r.company})
+    companies = _named(
+        Company, {r.company for s in slots for r in s.rows if r.company}, options.names
+    )
     for slot in slots:
         for row in slot.rows:
             _apply(slot, row, options, companies, tally)
@@ -103,7 +107,9 @@ def _known(rows: list[Row]) -> dict[tuple, int]:
     handles = {(n, v) for r in rows for n, v in r.handles.items()}
     keys = {(r.source, r.external_key) for r in rows if r.external_key}
     known: dict[tuple, int] = {}
-    for email, pk in store.select(Contact, ["LOWER(email)", "id"], "LOWER(email)", emails):
+    # The partial unique index's own condition, word for word, so that it serves.
+    found = store.select(Contact, ["LOWER(email)", "id"], "LOWER(email)", emails, EMAIL_INDEXED)
+    for email, pk in found:
         known[("email", email)] = pk
     # Several contacts may share a phone (a switchboard): the oldest one wins.
     for phone, pk in sorted(store.select(Contact, ["phone", "id"], "phone", phones), reverse=True):
@@ -147,21 +153,25 @@ def _match(rows: list[Row], known: dict) -> list[Slot]:
     return slots
 
 
-def _named(model, names: set[str]) -> dict[str, Tag | Company]:
-    """Return the tags or companies called `names` (ignoring case), creating the missing."""
-    folded = [n.lower() for n in names]
+def _named(model, names: set[str], cache: dict) -> dict[str, Tag | Company]:
+    """Return the tags or companies called `names` (ignoring case), creating the missing.
+
+    `cache` keeps those already found during this import: most rows name the same few.
+    """
+    wanted = {n.lower(): n for n in names if (model, n.lower()) not in cache}
 
     def find():
-        rows = model.objects.annotate(folded=Lower("name")).filter(folded__in=folded)
-        return {item.name.lower(): item for item in rows}
+        rows = model.objects.annotate(folded=Lower("name")).filter(folded__in=list(wanted))
+        cache.update(((model, item.name.lower()), item) for item in rows)
 
-    found = find()
-    missing = {n.lower(): model(name=n) for n in names if n.lower() not in found}
-    if missing:
-        # ignore_conflicts: another import may create the same name at the same time.
-        model.objects.bulk_create(missing.values(), ignore_conflicts=True)
-        found = find()
-    return found
+    if wanted:
+        find()
+        missing = [model(name=n) for f, n in wanted.items() if (model, f) not in cache]
+        if missing:
+            # ignore_conflicts: another import may create the same name at the same time.
+            model.objects.bulk_create(missing, ignore_conflicts=True)
+            find()
+    return {n.lower(): cache[(model, n.lower())] for n in names}
 
 
 def _apply(slot: Slot, row: Row, options: Settings, companies: dict, tally: Tally) -> None:
@@ -324,7 +334,7 @@ def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[
     for slot in slots:
         for row in slot.rows:
             row.tags = [*row.tags, *options.extra_tags]
-    tags = _named(Tag, {t for s in slots for r in s.rows for t in r.tags})
+    tags = _named(Tag, {t for s in slots for r in s.rows for t in r.tags}, options.names)
     had = _existing_links([s.contact.pk for s in slots if not s.is_new])
     added = {kind: links - had[kind] for kind, links in _wanted_links(slots, tags).items()}
     # A handle or key another contact holds, or a second handle on one network, would

@@ -23,7 +23,6 @@ TEXT_FIELDS = (
     "city",
     "postcode",
     "country",
-    "notes",
 )
 # Google's own groups ("* myContacts", "* starred") are not the user's tags.
 _SYSTEM_LABEL = re.compile(r"^\*\s")
@@ -68,7 +67,9 @@ class BadRecord(ValueError):
 
 
 def _text(value) -> str:
-    return unicodedata.normalize("NFC", " ".join(str(value or "").split()))
+    """Return the value on one line, blanks collapsed, in Unicode NFC."""
+    text = " ".join(str(value).split()) if value else ""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def clean(row: Row, region: str) -> Row:
@@ -78,8 +79,9 @@ def clean(row: Row, region: str) -> Row:
     dropped with a problem noted on the row, the rest imported.
     """
     for name in TEXT_FIELDS:
-        setattr(row, name, _text(getattr(row, name)))
-    row.notes = unicodedata.normalize("NFC", row.notes)
+        if value := getattr(row, name):
+            setattr(row, name, _text(value))
+    row.notes = unicodedata.normalize("NFC", row.notes.strip())  # keeps its line breaks
     if row.full_name and not (row.first_name or row.last_name):
         row.first_name, _space, row.last_name = _text(row.full_name).partition(" ")
     row.email = row.email.lstrip("'").strip("<>").removeprefix("mailto:")

@@ -105,3 +105,10 @@ def test_an_unusable_file_writes_nothing_and_says_why_in_one_line(tmp_path, cont
         call_command("import_contacts", str(good), str(bad))
     assert "\n" not in str(error.value)
     assert not Contact.objects.exists()
+
+
+def test_notes_keep_their_line_breaks_while_names_are_trimmed(tmp_path):
+    text = 'Prénom,E-mail,Notes\n"  Zoé   Anne ",zoe@exemple.fr,"Première ligne\nSeconde ligne"\n'
+    run_import(tmp_path, "c.csv", text)
+    zoe = Contact.objects.get()
+    assert (zoe.first_name, zoe.notes) == ("Zoé Anne", "Première ligne\nSeconde ligne")
