@@ -1,6 +1,8 @@
+from pathlib import Path
+
 from celery import shared_task
 
-from contacts.importing import engine
+from contacts.importing import engine, uploads
 from contacts.models import ImportJob
 
 
@@ -12,4 +14,10 @@ def import_contacts(job_id: int) -> None:
         status=ImportJob.Status.RUNNING
     )
     if claimed == 1:
-        engine.execute(ImportJob.objects.get(pk=job_id))
+        job = ImportJob.objects.get(pk=job_id)
+        try:
+            engine.execute(job)
+        finally:
+            # The uploaded file holds personal data: it goes once imported (or failed).
+            for _name, path in job.files:
+                uploads.discard(Path(path))

@@ -118,10 +118,14 @@ class ImportJobAdmin(admin.ModelAdmin):
         return mapping
 
     def progress_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         job = get_object_or_404(ImportJob.objects.only(*PROGRESS_FIELDS), pk=pk)
         return JsonResponse({name: getattr(job, name) for name in PROGRESS_FIELDS})
 
     def errors_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         job = get_object_or_404(ImportJob, pk=pk)
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";")

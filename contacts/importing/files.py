@@ -108,8 +108,10 @@ def _open_zip(name: str, path: Path) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as e:
         raise UnreadableFile(f"{name}: damaged ZIP archive") from e
+    workbook = "xl/workbook.xml" in archive.namelist()
     for info in archive.infolist():
-        _check_size(f"{name}/{info.filename}", info.file_size)
+        if not workbook:  # a workbook's XML is many times its cells: the ratio guards it
+            _check_size(f"{name}/{info.filename}", info.file_size)
         if info.file_size > _MAX_ARCHIVE_RATIO * max(info.compress_size, 1):
             raise UnreadableFile(f"{name}: {info.filename} expands too much (archive bomb?)")
     return archive
@@ -124,8 +126,10 @@ def _archive_parts(name: str, archive: zipfile.ZipFile, forced: str) -> list[Par
         part = Part(f"{name}/{info.filename}", lambda info=info: archive.open(info))
         with part.open() as f:
             head = f.read(SAMPLE)
+        if info.filename.lower().endswith(".json") and not social.may_be_contacts(head):
+            continue  # messages, posts, settings: not parsed just to be told apart
         try:
-            parts.append(_recognise(part, head, forced))
+            parts.append(_recognise(part, head, forced, workbook=head.startswith(b"PK")))
         except UnreadableFile:
             continue  # the archive's other files (messages, photos, settings) are not ours
     if not parts:
@@ -135,7 +139,7 @@ def _archive_parts(name: str, archive: zipfile.ZipFile, forced: str) -> list[Par
 
 def _recognise(part: Part, head: bytes, forced: str, workbook: bool = False) -> Part:
     if workbook:
-        return _tabular(part, _xlsx_rows(part), forced, Source.XLSX)
+        return _workbook(part, forced)
     encoding = encoding_of(head)
     sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
     if sample.lstrip()[:1] in ("{", "[") and forced in (
@@ -208,18 +212,29 @@ def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
-def _xlsx_rows(part: Part) -> Iterator[tuple[int, list[str]]]:
+def _workbook(part: Part, forced: str) -> Part:
+    """Read the first sheet with a header row (a title sheet before it is passed over)."""
     from openpyxl import load_workbook  # imported here: only XLSX imports need it
 
     try:
         book = load_workbook(part.open(), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds on damaged workbooks
         raise UnreadableFile(f"{part.short_name}: unreadable workbook") from e
-    for sheet in book.worksheets:
-        filled = False
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [_cell(v) for v in values]
-            filled = filled or any(cells)
-            yield number, cells
-        if filled:
-            return  # the first sheet with something in it is the one
+    for index in range(len(book.worksheets)):
+        try:
+            return _tabular(part, _sheet_rows(part, index), forced, Source.XLSX)
+        except UnreadableFile:
+            continue
+    book.close()
+    raise UnreadableFile(f"{part.short_name}: no sheet with columns of contacts")
+
+
+def _sheet_rows(part: Part, index: int) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(part.open(), read_only=True, data_only=True)
+    try:
+        for number, values in enumerate(book.worksheets[index].iter_rows(values_only=True), 1):
+            yield number, [_cell(v) for v in values]
+    finally:
+        book.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models.functions import Lower
 
-from contacts.choices import EmailStatus
+from contacts.choices import BLOCKED_STATUSES, EmailStatus, Network
 from contacts.importing import consent, store
 from contacts.importing.rows import Row
 from contacts.models import (
@@ -27,6 +27,7 @@ from contacts.models import (
     Tag,
 )
 
+MAX_LISTED = 1000  # conflicts and probable duplicates kept for the report
 EMAIL_INDEXED = """NOT ("email" = '')"""
 FILLED_FIELDS = (
     "first_name",
@@ -70,15 +71,19 @@ class Slot:
     changed: bool = False
     old_status: str = ""
     old_basis: str = ""
+    proofs: list[str] = field(default_factory=list)
+
+    @property
+    def email(self) -> str:
+        """The address this contact is known by, or will be once created."""
+        return self.contact.email or next((r.email for r in self.rows if r.email), "")
 
 
 def merge(rows: list[Row], options: Settings, tally: Tally) -> None:
     known = _known(rows)
     slots = _match(rows, known)
-    existing = [s for s in slots if not s.is_new]
     if not options.update_existing:
-        tally.skipped += sum(len(s.rows) for s in existing)
-        slots = [s for s in slots if s.is_new]
+        slots = _skip_existing(slots, options, tally)
     companies = _named(
         Company, {r.company for s in slots for r in s.rows if r.company}, options.names
     )
@@ -88,13 +93,28 @@ def merge(rows: list[Row], options: Settings, tally: Tally) -> None:
     _write(slots, options, tally, known)
 
 
+def _skip_existing(slots: list[Slot], options: Settings, tally: Tally) -> list[Slot]:
+    """Leave existing contacts untouched, but for the opt-outs the file proves."""
+    kept = [s for s in slots if s.is_new]
+    for slot in (s for s in slots if not s.is_new):
+        tally.skipped += len(slot.rows)
+        for row in slot.rows:
+            _apply_consent(slot, row, options.basis, blocked_only=True)
+        if slot.changed:
+            slot.rows = []  # nothing else of theirs is written
+            kept.append(slot)
+    return kept
+
+
 def _keys(row: Row) -> list[tuple]:
+    """Return the row's identifiers, strongest first. A website names a business, not a
+    person (colleagues share it): it identifies nobody."""
     keys = []
     if row.email:
         keys.append(("email", row.email.lower()))
     if row.phone:
         keys.append(("phone", row.phone))
-    keys += [("handle", network, value) for network, value in row.handles.items()]
+    keys += [("handle", n, v) for n, v in row.handles.items() if n != Network.WEBSITE]
     if row.external_key:
         keys.append(("key", row.source, row.external_key))
     return keys
@@ -128,29 +148,50 @@ def _known(rows: list[Row]) -> dict[tuple, int]:
 
 
 def _match(rows: list[Row], known: dict) -> list[Slot]:
-    contacts = Contact.objects.in_bulk(set(known.values()))
+    """Give each row the contact its strongest identifier names, in the chunk or the
+    database. A row never joins a contact whose address differs from its own: that is
+    another person sharing a phone or a profile (a switchboard, a shop), kept apart."""
+    # Lock the contacts the rows name, in one order: an unsubscribe committing meanwhile
+    # must not be overwritten by the values read here.
+    ids = sorted(set(known.values()))
+    locked = Contact.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    contacts = {contact.pk: contact for contact in locked}
     by_key: dict[tuple, Slot] = {}
     by_id: dict[int, Slot] = {}
     slots: list[Slot] = []
     for row in rows:
         keys = _keys(row)
-        slot = next((by_key[k] for k in keys if k in by_key), None)
+        slot = next(
+            (c for key in keys if (c := _candidate(key, by_key, by_id, known, contacts))
+             and _same_person(c, row)),
+            None,
+        )  # fmt: skip
         if slot is None:
-            pk = next((known[k] for k in keys if k in known), None)
-            if pk is not None:
-                slot = by_id.get(pk)
-                if slot is None:
-                    contact = contacts[pk]
-                    slot = by_id[pk] = Slot(
-                        contact, old_status=contact.email_status, old_basis=contact.consent_basis
-                    )
-                    slots.append(slot)
-            else:
-                slot = Slot(NewContact(), is_new=True)
-                slots.append(slot)
+            slot = Slot(NewContact(), is_new=True)
+        if not slot.rows:
+            slots.append(slot)
+            if not slot.is_new:
+                by_id[slot.contact.pk] = slot
         slot.rows.append(row)
-        by_key.update((k, slot) for k in keys)
+        for key in keys:
+            by_key.setdefault(key, slot)  # the first to claim an identifier keeps it
     return slots
+
+
+def _candidate(key, by_key, by_id, known, contacts) -> Slot | None:
+    if key in by_key:
+        return by_key[key]
+    pk = known.get(key)
+    if pk is None or pk not in contacts:  # unknown, or deleted since the lookup
+        return None
+    contact = contacts[pk]
+    return by_id.get(pk) or Slot(
+        contact, old_status=contact.email_status, old_basis=contact.consent_basis
+    )
+
+
+def _same_person(slot: Slot, row: Row) -> bool:
+    return not (row.email and slot.email and row.email.lower() != slot.email.lower())
 
 
 def _named(model, names: set[str], cache: dict) -> dict[str, Tag | Company]:
@@ -181,28 +222,37 @@ def _apply(slot: Slot, row: Row, options: Settings, companies: dict, tally: Tall
         if incoming and not current:
             setattr(contact, name, incoming)
             slot.changed = True
-        elif incoming and not slot.is_new and name != "notes" and _differs(current, incoming):
-            tally.conflicts.append(
-                {
-                    "contact": contact.pk,
-                    "field": name,
-                    "existing": current,
-                    "incoming": incoming,
-                    "line": row.line,
-                }
-            )
+        elif not slot.is_new and name != "notes" and incoming and _differs(current, incoming):
+            _note_conflict(tally, contact, name, current, incoming, row.line)
     if row.company and contact.company_id is None:
         contact.company_id = companies[row.company.lower()].pk
         slot.changed = True
-    if slot.is_new and len(slot.rows) == 1:
-        contact.email_status, contact.consent_basis = consent.for_new_contact(row, options.basis)
-    else:
-        status, basis = consent.for_existing_contact(
-            contact.email_status, contact.consent_basis, row, options.basis
-        )
-        if (status, basis) != (contact.email_status, contact.consent_basis):
-            contact.email_status, contact.consent_basis = status, basis
-            slot.changed = True
+    _apply_consent(slot, row, options.basis)
+
+
+def _note_conflict(tally: Tally, contact, name: str, current, incoming, line: int) -> None:
+    if len(tally.conflicts) < MAX_LISTED:
+        tally.conflicts.append(
+            {"contact": contact.pk, "field": name, "existing": current,
+             "incoming": incoming, "line": line}
+        )  # fmt: skip
+
+
+def _apply_consent(slot: Slot, row: Row, basis: str, blocked_only: bool = False) -> None:
+    """Apply what the row says of consent, if it speaks of this contact's own address."""
+    contact = slot.contact
+    if not row.email or row.email.lower() != (contact.email or row.email).lower():
+        return
+    status, new_basis = consent.for_existing_contact(
+        contact.email_status, contact.consent_basis, row, basis
+    )
+    if blocked_only and status not in BLOCKED_STATUSES:
+        return
+    if (status, new_basis) != (contact.email_status, contact.consent_basis):
+        contact.email_status, contact.consent_basis = status, new_basis
+        slot.changed = True
+        if row.proof:
+            slot.proofs.append(row.proof)
 
 
 def _differs(current: str, incoming: str) -> bool:
@@ -299,7 +349,7 @@ def _contact_row(contact, now) -> tuple:
 
 def _consent_row(slot: Slot, change: ConsentChange, now) -> tuple:
     contact = slot.contact
-    proofs = "; ".join(r.proof for r in slot.rows if r.proof)
+    proofs = "; ".join(slot.proofs)
     return (
         contact.pk,
         now,
@@ -337,19 +387,7 @@ def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[
     tags = _named(Tag, {t for s in slots for r in s.rows for t in r.tags}, options.names)
     had = _existing_links([s.contact.pk for s in slots if not s.is_new])
     added = {kind: links - had[kind] for kind, links in _wanted_links(slots, tags).items()}
-    # A handle or key another contact holds, or a second handle on one network, would
-    # break a unique constraint: the contact keeps what it has (the row matched it on
-    # something stronger, an email or a phone).
-    networks = {(c, n) for c, n, _v in had["handle"]}
-    added["handle"] = {
-        (c, n, v)
-        for c, n, v in added.get("handle", ())
-        if (c, n) not in networks and known.get(("handle", n, v), c) == c
-    }
-    added["handle"] = {h for h in added["handle"] if _first_per_network(h, added["handle"])}
-    added["key"] = {
-        (c, s, k) for c, s, k in added.get("key", ()) if known.get(("key", s, k), c) == c
-    }
+    added["handle"], added["key"] = _claimable(added, had, known)
     store.insert(Contact.tags.through, ["contact_id", "tag_id"], sorted(added.get("tag", ())))
     store.insert(
         ContactSource,
@@ -361,9 +399,30 @@ def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[
     return {item[0] for items in added.values() for item in items}
 
 
-def _first_per_network(handle: tuple, handles: set) -> bool:
-    contact, network, value = handle
-    return value == min(v for c, n, v in handles if (c, n) == (contact, network))
+def _claimable(added: dict, had: dict, known: dict) -> tuple[list, list]:
+    """Return the handles and keys that break no unique constraint.
+
+    An identifier goes to one contact only: the one already holding it, else the first of
+    the chunk to claim it; a contact keeps one handle per network. The others are dropped
+    (the row matched its contact on something stronger: an email, a phone).
+    """
+    networks = {(c, n) for c, n, _v in had["handle"]}
+    claimed: set[tuple] = set()
+    handles, keys = [], []
+    for c, n, v in sorted(added.get("handle", ())):
+        if (
+            known.get(("handle", n, v), c) == c
+            and (c, n) not in networks
+            and (n, v) not in claimed
+        ):
+            networks.add((c, n))
+            claimed.add((n, v))
+            handles.append((c, n, v))
+    for c, source, k in sorted(added.get("key", ())):
+        if known.get(("key", source, k), c) == c and (source, k) not in claimed:
+            claimed.add((source, k))
+            keys.append((c, source, k))
+    return handles, keys
 
 
 def _existing_links(ids: list[int]) -> dict[str, set]:

@@ -67,21 +67,21 @@ class BadRecord(ValueError):
 
 
 def _text(value) -> str:
-    """Return the value on one line, blanks collapsed, in Unicode NFC."""
-    text = " ".join(str(value).split()) if value else ""
+    """Return the value on one line, blanks collapsed, in Unicode NFC, without NULs."""
+    text = " ".join(str(value).replace("\x00", "").split()) if value else ""
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def clean(row: Row, region: str) -> Row:
     """Return the row trimmed, in NFC, with a valid email and an E.164 phone.
 
-    Raise ValidationError when the row cannot be imported; a phone that cannot be read is
-    dropped with a problem noted on the row, the rest imported.
+    Raise ValidationError when the row cannot be imported; a phone that cannot be read or
+    a value too long for Carnet is dropped or cut, with a problem noted on the row.
     """
     for name in TEXT_FIELDS:
         if value := getattr(row, name):
             setattr(row, name, _text(value))
-    row.notes = unicodedata.normalize("NFC", row.notes.strip())  # keeps its line breaks
+    row.notes = unicodedata.normalize("NFC", row.notes.replace("\x00", "").strip())
     if row.full_name and not (row.first_name or row.last_name):
         row.first_name, _space, row.last_name = _text(row.full_name).partition(" ")
     row.email = row.email.lstrip("'").strip("<>").removeprefix("mailto:")
@@ -93,11 +93,42 @@ def clean(row: Row, region: str) -> Row:
         row.problems.extend(e.messages)
         row.phone = ""
     row.country = row.country.upper() if len(row.country) == 2 else ""
+    _cut_to_size(row)
     row.tags = list(
-        dict.fromkeys(t for t in map(_text, row.tags) if t and not _SYSTEM_LABEL.match(t))
+        dict.fromkeys(
+            t[: LIMITS["tag"]] for t in map(_text, row.tags) if t and not _SYSTEM_LABEL.match(t)
+        )
     )
-    row.handles = {n: h for n, v in row.handles.items() if (h := normalise_handle(n, v))}
+    row.handles = {
+        n: h[: LIMITS["handle"]] for n, v in row.handles.items() if (h := normalise_handle(n, v))
+    }
+    row.external_key = row.external_key[: LIMITS["handle"]] or _name_key(row)
     return row
+
+
+# What the database holds (contacts.models): longer values are cut, with a problem noted.
+LIMITS = {
+    "first_name": 150, "last_name": 150, "company": 200, "job_title": 200, "city": 100,
+    "postcode": 20, "tag": 100, "handle": 300,
+}  # fmt: skip
+
+
+def _cut_to_size(row: Row) -> None:
+    for name in ("first_name", "last_name", "company", "job_title", "city", "postcode"):
+        value = getattr(row, name)
+        if len(value) > LIMITS[name]:
+            setattr(row, name, value[: LIMITS[name]])
+            row.problems.append(_("%(field)s cut to %(size)d characters.")
+                                % {"field": name, "size": LIMITS[name]})  # fmt: skip
+
+
+def _name_key(row: Row) -> str:
+    """Return a key for a row that names a person and nothing else, so that importing the
+    same file again finds them instead of adding them twice."""
+    if row.email or row.phone or row.handles or not (row.first_name or row.last_name):
+        return ""
+    parts = [row.first_name, row.last_name, row.company]
+    return ("name:" + "|".join(parts).lower())[: LIMITS["handle"]]
 
 
 _EMAIL = EmailValidator()
@@ -106,7 +137,7 @@ _EMAIL = EmailValidator()
 def is_valid_email(email: str) -> bool:
     """Tell what Django's EmailValidator would, checking each domain once per import."""
     user, _at, domain = email.rpartition("@")
-    if not user or len(email) > 320 or not _EMAIL.user_regex.match(user):
+    if not user or len(email) > 254 or not _EMAIL.user_regex.match(user):
         return False
     return _valid_domain(domain)
 
@@ -134,5 +165,10 @@ def normalise_handle(network: str, value: str) -> str:
 
 def _canonical_url(value: str) -> str:
     parts = urlsplit(value if "//" in value else f"https://{value}")
+    host = parts.netloc.lower().removeprefix("www.")
     path = unquote(parts.path).rstrip("/")
-    return f"https://{parts.netloc.lower().removeprefix('www.')}{path}"
+    if host.endswith(".linkedin.com"):  # fr.linkedin.com/in/Jean is linkedin.com/in/jean
+        host, path = "linkedin.com", path.lower()
+    elif host == "linkedin.com":
+        path = path.lower()
+    return f"https://{host}{path}"

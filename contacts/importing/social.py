@@ -107,6 +107,15 @@ def telegram(data):
     return _rows(_entries(data.get("contacts"), "list"), _telegram_entry)
 
 
+_CONTACT_KEYS = (b'"friends', b'"address_book', b'"relationships_', b'"string_list_data',
+                 b'"contacts"')  # fmt: skip
+
+
+def may_be_contacts(head: bytes) -> bool:
+    """Tell from its first bytes whether a JSON file may be a contact export."""
+    return any(key in head for key in _CONTACT_KEYS)
+
+
 def detect(data) -> tuple[str, Callable] | None:
     """Return (format name, reader) for a parsed JSON export, or None."""
     if isinstance(data, dict):

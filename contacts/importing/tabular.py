@@ -242,7 +242,9 @@ def mailchimp(record: Record, line: int) -> Row:
     elif "clean time" in record:
         row.status = EmailStatus.BOUNCED
         row.proof = f"Mailchimp: cleaned {_pick(record, 'clean time')}"
-    else:
+    elif _pick(record, "optin time", "confirm time"):
+        # The opt-in (and its confirmation) is the proof of consent; without it the file
+        # proves nothing and the import's own basis decides.
         row.status, row.basis = EmailStatus.SUBSCRIBED, ConsentBasis.CONSENT
         row.proof = (
             f"Mailchimp: opt-in {_pick(record, 'optin time')} from {_pick(record, 'optin ip')}, "
@@ -289,9 +291,8 @@ def _any(*tests: Callable[[set[str]], bool]) -> Callable[[set[str]], bool]:
 
 def _generic_detect(found: set[str]) -> bool:
     fields = {_KNOWN[k] for k in found if k in _KNOWN}
-    return len(fields) >= 2 and bool(
-        fields & {"email", "phone", "first_name", "last_name", "full_name"}
-    )
+    people = {"email", "phone", "first_name", "last_name", "full_name"}
+    return fields == {"email"} or (len(fields) >= 2 and bool(fields & people))
 
 
 # Most specific first: a Mailchimp file also has an "email address" column.

@@ -20,5 +20,7 @@ def store(upload: UploadedFile) -> Path:
 
 
 def discard(path: Path) -> None:
-    """Remove a stored upload and its folder."""
-    shutil.rmtree(path.parent, ignore_errors=True)
+    """Remove a stored upload and its folder (nothing outside VAR_DIR/imports)."""
+    folder = path.resolve().parent
+    if folder.parent == (Path(settings.VAR_DIR) / "imports").resolve():
+        shutil.rmtree(folder, ignore_errors=True)

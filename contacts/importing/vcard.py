@@ -16,28 +16,40 @@ def looks_like_vcard(text: str) -> bool:
     return bool(re.search(r"^BEGIN:VCARD\s*$", text[:5000], re.IGNORECASE | re.MULTILINE))
 
 
-def cards(text_lines: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """Yield (card number, card text) so that one corrupt card cannot stop the others."""
+def cards(text_lines: Iterable[str]) -> Iterator[tuple[int, str | None]]:
+    """Yield (card number, card text) so that one corrupt card cannot stop the others; a
+    card that never ends is yielded as (number, None)."""
     lines: list[str] = []
     number = 0
     for line in _lines(text_lines):
         if _BEGIN.match(line):
+            if lines:
+                yield number, None
             lines, number = [line], number + 1
         elif lines and line.strip():  # "\r\r\n" endings (iPhone) make blank lines
             lines.append(line)
             if _END.match(line):
                 yield number, "\r\n".join(lines) + "\r\n"
                 lines = []
+    if lines:
+        yield number, None
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def _lines(text_lines: Iterable[str]) -> Iterator[str]:
-    """Yield lines whatever their endings ("\\r\\r\\n" from iPhones included)."""
+    """Yield lines whatever their endings ("\\r\\r\\n" from iPhones included); only CR and
+    LF end a line (a U+2028 in a note does not)."""
     for chunk in text_lines:
-        yield from chunk.splitlines()
+        yield from _LINE_END.split(chunk)
 
 
 def rows(text_lines: Iterable[str]) -> Iterator[Row | BadRecord]:
     for number, card_text in cards(text_lines):
+        if card_text is None:
+            yield BadRecord(number, "card without END:VCARD")
+            continue
         try:
             card = vobject.readOne(card_text, allowQP=True)
             yield _row(number, card)
@@ -51,8 +63,9 @@ def _values(card, name: str) -> list:
 
 def _preferred(lines: list) -> str:
     def is_preferred(line) -> bool:
-        types = {t.lower() for t in line.params.get("TYPE", [])}
-        return "pref" in types or "PREF" in line.params
+        types = {t.strip().lower() for v in line.params.get("TYPE", []) for t in v.split(",")}
+        flags = {str(f).lower() for f in getattr(line, "singletonparams", [])}
+        return "pref" in types or "pref" in flags or "PREF" in line.params
 
     ordered = sorted(lines, key=lambda line: not is_preferred(line))
     return str(ordered[0].value).removeprefix("tel:") if ordered else ""

@@ -51,8 +51,8 @@ class Command(BaseCommand):
             f"skipped={job.skipped} errors={job.errors}"
         )
 
-    def _progress(self, rows_done: int) -> None:
-        sys.stderr.write(f"\r{rows_done} rows imported…")
+    def _progress(self, job) -> None:
+        sys.stderr.write(f"\r{job.rows_done} rows imported…")
         sys.stderr.flush()
 
 
