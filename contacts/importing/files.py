@@ -132,6 +132,10 @@ def _archive_parts(name: str, archive: zipfile.ZipFile, forced: str) -> list[Par
             parts.append(_recognise(part, head, forced, workbook=head.startswith(b"PK")))
         except UnreadableFile:
             continue  # the archive's other files (messages, photos, settings) are not ours
+    # A "Download your information" archive holds the owner's profile, positions, skills…
+    # as plain spreadsheets: beside a known export (Connections.csv) they are not contacts.
+    known = [p for p in parts if p.format not in (Source.CSV, Source.XLSX)]
+    parts = known or parts
     if not parts:
         raise UnreadableFile(f"{name}: no contact file found in this archive")
     return parts

@@ -154,3 +154,31 @@ def test_it_reads_a_telegram_export(tmp_path):
     summary = run_import(tmp_path, "result.json", as_json(export))
     assert counts(summary)["created"] == 1 and counts(summary)["skipped"] == 1
     assert Contact.objects.get().phone == "+33612345678"
+
+
+def test_a_facebook_archive_imports_friends_and_ignores_the_rest(tmp_path):
+    archive = zipped(
+        {
+            "connections/friends/your_friends.json": as_json(FRIENDS),
+            "your_facebook_activity/messages/inbox/ana_1/message_1.json": as_json(
+                {"participants": [{"name": "Ana"}], "messages": [{"content": "Salut"}]}
+            ),
+            "your_facebook_activity/posts/your_posts_1.json": as_json([{"data": [{"post": "x"}]}]),
+            "media/photo.jpg": b"\xff\xd8\xff",
+        }
+    )
+    assert counts(run_import(tmp_path, "facebook-jean.zip", archive))["created"] == 4
+
+
+def test_a_linkedin_archive_imports_connections_with_any_script(tmp_path):
+    connections = LINKEDIN.replace("Sam,", "Сергей 🚀,")
+    archive = zipped(
+        {
+            "Connections.csv": connections,
+            "messages.csv": "CONVERSATION ID,FROM,TO,DATE,CONTENT\n1,a,b,2024-01-01,hello\n",
+            "Profile.csv": "First Name,Last Name,Headline\nJean,Martin,Boulanger\n",
+        }
+    )
+    run_import(tmp_path, "Basic_LinkedInDataExport.zip", archive)
+    assert Contact.objects.filter(first_name="Сергей 🚀").exists()
+    assert Contact.objects.count() == 2

@@ -52,3 +52,13 @@ def test_it_imports_the_vcards_of_real_address_books(tmp_path, samples, sample):
     assert counts(summary)["created"] >= 1
     assert Contact.objects.exclude(first_name="", last_name="", email="").exists()
     assert set(Contact.objects.values_list("sources__source", flat=True)) == {"vcard"}
+
+
+def test_a_soft_line_break_may_split_an_accented_letter(tmp_path):
+    card = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\n"
+        "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Lef=C3=A8vre;=C3=\r\n=89lodie;;;\r\n"
+        "TEL;CELL:0612345678\r\nEND:VCARD\r\n"
+    )
+    run_import(tmp_path, "android.vcf", card)
+    assert Contact.objects.get().first_name == "Élodie"
