@@ -17,10 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from contacts.choices import ConsentMethod
-from contacts.importing import files, merge
+from contacts.importing import files, merge, store
 from contacts.importing.rows import BadRecord, Row, clean
 from contacts.importing.text import UnreadableFile
-from contacts.models import ConsentChange, ImportJob
+from contacts.models import ConsentChange, Contact, ExternalKey, Handle, ImportJob
 
 CHUNK = 2000
 MAX_LISTED = 1000  # rows in error and conflicts kept in the report
@@ -130,10 +130,12 @@ def _import_part(job: ImportJob, part: files.Part, report: dict, progress) -> No
         ),
     )
     job.rows_total += part.estimated_rows
-    for chunk in _chunks(_clean_rows(part, job, report)):
+    for number, chunk in enumerate(_chunks(_clean_rows(part, job, report)), start=1):
         tally = merge.Tally()
         with transaction.atomic():
             merge.merge(chunk, options, tally)
+        if number & (number - 1) == 0:  # chunks 1, 2, 4, 8…: as often as the tables double
+            store.refresh_statistics(Contact, Handle, ExternalKey)
         _count(job, tally, report, len(chunk))
         ImportJob.objects.filter(pk=job.pk).update(**_progress_fields(job))
         if progress:

@@ -80,6 +80,7 @@ class Slot:
 
 
 def merge(rows: list[Row], options: Settings, tally: Tally) -> None:
+    store.prepare_lookups()
     known = _known(rows)
     slots = _match(rows, known)
     if not options.update_existing:
