@@ -23,7 +23,6 @@ from contacts.importing.text import UnreadableFile
 from contacts.models import ConsentChange, Contact, ExternalKey, Handle, ImportJob
 
 CHUNK = 2000
-MAX_LISTED = 1000  # rows in error and conflicts kept in the report
 
 
 class DryRun(Exception):
@@ -75,7 +74,7 @@ def execute(job: ImportJob, progress: Callable[[ImportJob], None] | None = None)
         job.status, job.failure = ImportJob.Status.FAILED, str(e)[:2000]
         job.save()
         raise
-    job.report = {k: v[:MAX_LISTED] for k, v in report.items()}
+    job.report = report
     job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
     job.save()
     return job
@@ -151,20 +150,26 @@ def _clean_rows(part: files.Part, job: ImportJob, report: dict) -> Iterator[Row]
     for row in part.rows:
         if isinstance(row, BadRecord):
             job.errors += 1
-            report["errors"].append({"file": part.name, "line": row.line, "reason": str(row)})
+            _list(report, "errors", part, row.line, str(row))
             continue
         try:
             row = clean(row, settings.PHONE_REGION)
         except ValidationError as e:
             job.errors += 1
-            report["errors"].append({"file": part.name, "line": row.line, "reason": e.messages[0]})
+            _list(report, "errors", part, row.line, e.messages[0])
             continue
         if row.is_empty():
             job.skipped += 1
             continue
         for problem in row.problems:
-            report["problems"].append({"file": part.name, "line": row.line, "reason": problem})
+            _list(report, "problems", part, row.line, problem)
         yield row
+
+
+def _list(report: dict, kind: str, part: files.Part, line: int, reason: str) -> None:
+    """Keep the first rows in error for the report (all are counted)."""
+    if len(report[kind]) < merge.MAX_LISTED:
+        report[kind].append({"file": part.name, "line": line, "reason": reason})
 
 
 def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:
@@ -178,8 +183,9 @@ def _count(job: ImportJob, tally: merge.Tally, report: dict, rows: int) -> None:
     job.unchanged += tally.unchanged
     job.skipped += tally.skipped
     job.rows_done += rows
-    report["conflicts"] += tally.conflicts
-    report["duplicates"] += tally.duplicates
+    for kind in ("conflicts", "duplicates"):
+        room = merge.MAX_LISTED - len(report[kind])
+        report[kind] += getattr(tally, kind)[: max(room, 0)]
 
 
 __all__ = ["UnreadableFile", "execute", "prepare", "preview", "run"]

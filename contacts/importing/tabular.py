@@ -333,4 +333,3 @@ FORMATS = [
     ),
     TabularFormat("csv", _generic_detect, generic),
 ]
-BY_NAME = {f.name: f for f in FORMATS}
