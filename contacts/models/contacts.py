@@ -22,45 +22,42 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 
-class Company(models.Model):
+class Named(models.Model):
+    """Something known by a name that is unique ignoring case (a company, a tag)."""
+
     name = models.CharField(_("name"), max_length=200)
-    website = models.URLField(_("website"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
+        abstract = True
+        ordering = ["name"]
+        constraints = [
+            # "Boulangerie Lefèvre" and "BOULANGERIE LEFÈVRE" are one company, one tag.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="%(class)s_name_ci_unique",
+                violation_error_message=_("This name is already used."),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Company(Named):
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta(Named.Meta):
         verbose_name = _("company")
         verbose_name_plural = _("companies")
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                Lower("name"),
-                name="company_name_ci_unique",
-                violation_error_message=_("A company with this name already exists."),
-            )
-        ]
-
-    def __str__(self):
-        return self.name
 
 
-class Tag(models.Model):
+class Tag(Named):
     name = models.CharField(_("name"), max_length=100)
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
-    class Meta:
+    class Meta(Named.Meta):
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                Lower("name"),
-                name="tag_name_ci_unique",
-                violation_error_message=_("A tag with this name already exists."),
-            )
-        ]
-
-    def __str__(self):
-        return self.name
 
 
 @dataclass(frozen=True)
