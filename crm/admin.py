@@ -8,6 +8,7 @@ class CarnetAdminSite(admin.AdminSite):
     site_header = _("Carnet")
     site_title = _("Carnet")
     index_title = _("Your contacts, at home")
+    site_url = None  # Carnet has no public site besides the admin
 
     def each_context(self, request):
         context = super().each_context(request)

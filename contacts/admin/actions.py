@@ -55,7 +55,12 @@ def remove_tag(modeladmin, request, queryset):
     if not (name := _typed_tag_name(modeladmin, request)):
         return
     tag = Tag.objects.filter(name__iexact=name).first()
-    count = services.remove_tag(queryset, tag, by=request.user) if tag else 0
+    if tag is None:
+        message = _("There is no tag called “%(tag)s”.") % {"tag": name}
+        modeladmin.message_user(request, message, messages.WARNING)
+        return
+    name = tag.name
+    count = services.remove_tag(queryset, tag, by=request.user)
     modeladmin.message_user(
         request,
         ngettext(

@@ -1,5 +1,7 @@
 import re
 
+import phonenumbers
+from django.conf import settings
 from django.contrib import admin
 from django.template.loader import render_to_string
 from django.urls import path
@@ -13,7 +15,22 @@ from contacts.choices import Source
 from contacts.models import Activity, Contact, ContactSource, Handle, Note
 
 # A search that looks like a phone number: digits with the usual separators.
-_PHONE_LIKE = re.compile(r"^\+?[\d\s.\-()/]{4,}$")
+_PHONE_LIKE = re.compile(r"^\+?[\d\s.\-()/]{2,}$")
+
+
+def _phone_prefix(term: str) -> str:
+    """Return the start of the E.164 numbers a phone-like search names, else ""."""
+    term = term.strip()
+    if not _PHONE_LIKE.match(term):
+        return ""
+    digits = re.sub(r"\D", "", term)
+    if term.startswith("+"):
+        return "+" + digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    if digits.startswith("0") and len(digits) >= 2:
+        return f"+{phonenumbers.country_code_for_region(settings.PHONE_REGION)}{digits[1:]}"
+    return ""
 
 
 class HandleInline(admin.TabularInline):
@@ -53,7 +70,8 @@ class ContactAdmin(admin.ModelAdmin):
         HasEmailFilter,
         HasPhoneFilter,
     )
-    search_fields = ("first_name", "last_name", "email", "phone", "company__name")
+    # Phones are searched by get_search_results, from the start of the number.
+    search_fields = ("first_name", "last_name", "email", "company__name")
     autocomplete_fields = ("company", "tags")
     readonly_fields = ("source_list", "created_at", "updated_at", "last_contacted_at", "timeline")
     fieldsets = (
@@ -87,14 +105,10 @@ class ContactAdmin(admin.ModelAdmin):
         return queryset.select_related("company").prefetch_related("tags", "sources")
 
     def get_search_results(self, request, queryset, search_term):
-        """Also find phones typed the national way: "06 12 34" finds +33612345678."""
+        """Also find phones typed any usual way: "06 12 34" finds +33612345678."""
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        term = search_term.strip()
-        if _PHONE_LIKE.match(term):
-            digits = re.sub(r"\D", "", term)
-            digits = digits.removeprefix("00") if digits.startswith("00") else digits.lstrip("0")
-            if len(digits) >= 3:
-                results |= queryset.filter(phone__contains=digits)
+        if prefix := _phone_prefix(search_term):
+            results |= queryset.filter(phone__startswith=prefix)
         return results, may_have_duplicates
 
     @admin.display(description=_("tags"))

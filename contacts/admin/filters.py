@@ -36,12 +36,12 @@ class _FilledFilter(admin.SimpleListFilter):
 
 
 class HasEmailFilter(_FilledFilter):
-    title = _("has an email address")
+    title = _("presence of an email address")
     parameter_name = "has_email"
     field = "email"
 
 
 class HasPhoneFilter(_FilledFilter):
-    title = _("has a phone number")
+    title = _("presence of a phone number")
     parameter_name = "has_phone"
     field = "phone"

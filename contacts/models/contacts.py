@@ -171,6 +171,8 @@ class Contact(models.Model):
 
     def clean(self):
         self.email = self.email.strip()
+        if not (self.first_name or self.last_name or self.email or self.phone):
+            raise ValidationError(_("Give at least a name, an email address or a phone."))
         try:
             self.phone = normalise_phone(self.phone)
         except ValidationError as e:
@@ -223,7 +225,11 @@ class Handle(models.Model):
 class Note(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="contact_notes")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
     body = models.TextField(_("note"))
     created_at = models.DateTimeField(_("written"), default=timezone.now, editable=False)
@@ -272,9 +278,9 @@ class ConsentEvent(models.Model):
     from_status = models.CharField(
         _("from"), max_length=20, choices=EmailStatus.choices, blank=True
     )
-    to_status = models.CharField(_("to"), max_length=20, choices=EmailStatus.choices)
+    to_status = models.CharField(_("new status"), max_length=20, choices=EmailStatus.choices)
     basis = models.CharField(_("basis"), max_length=20, choices=ConsentBasis.choices, blank=True)
-    how = models.CharField(_("how"), max_length=20, choices=ConsentMethod.choices)
+    how = models.CharField(_("means"), max_length=20, choices=ConsentMethod.choices)
     proof_file_name = models.CharField(_("proof: file"), max_length=255, blank=True)
     proof_sha256 = models.CharField(_("proof: file SHA-256"), max_length=64, blank=True)
     proof_form = models.CharField(_("proof: form"), max_length=255, blank=True)
@@ -290,11 +296,12 @@ class ConsentEvent(models.Model):
 
     class Meta:
         verbose_name = _("consent record")
-        verbose_name_plural = _("consent history")
+        verbose_name_plural = _("consent records")
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.from_status or '∅'} → {self.to_status} ({self.how})"
+        before = self.get_from_status_display() or "—"
+        return f"{before} → {self.get_to_status_display()} ({self.get_how_display()})"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -58,11 +58,34 @@ def test_it_finds_a_contact_by_part_of_its_email(as_alice):
     assert _listed(response) == {"Élodie Lefèvre"}
 
 
-@pytest.mark.parametrize("typed", ["06 12 34 56 78", "0612345678", "+33 6 12", "34 56 78"])
+@pytest.mark.parametrize("typed", ["06 12 34 56 78", "0612345678", "+33 6 12", "0033 6", "06"])
 def test_it_finds_a_contact_by_a_phone_typed_the_french_way(as_alice, typed):
     elodie()
     make_contact(first_name="Marc", phone="+33711223344")
     assert _listed(as_alice.get(CHANGELIST, {"q": typed})) == {"Élodie Lefèvre"}
+
+
+@pytest.mark.parametrize("typed", ["01 23 45", "+33 7", "07 81"])
+def test_a_phone_search_matches_from_the_start_of_the_number(as_alice, typed):
+    elodie()  # +33612345678
+    assert _listed(as_alice.get(CHANGELIST, {"q": typed})) == set()
+
+
+def test_an_empty_contact_is_refused(as_alice):
+    response = as_alice.post(
+        ADD,
+        {
+            "email_status": "no_consent",
+            "handles-TOTAL_FORMS": "0",
+            "handles-INITIAL_FORMS": "0",
+            "contact_notes-TOTAL_FORMS": "0",
+            "contact_notes-INITIAL_FORMS": "0",
+            "consent_events-TOTAL_FORMS": "0",
+            "consent_events-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert not Contact.objects.exists()
 
 
 def test_it_finds_by_company_and_name(as_alice):

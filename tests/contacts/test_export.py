@@ -63,7 +63,7 @@ def test_the_csv_export_opens_in_french_excel(tmp_path):
 
 def test_the_csv_delimiter_can_be_a_comma(tmp_path):
     make_contact(first_name="Ana", last_name="Dupont, fille")
-    text = _export("csv", tmp_path, "--delimiter", ",")
+    text = _export("csv", tmp_path, "--delimiter", "comma")
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows[0]["last_name"] == "Dupont, fille"
 

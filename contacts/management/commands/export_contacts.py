@@ -8,30 +8,40 @@ from django.core.management.base import BaseCommand, CommandError
 from contacts import exporting
 from contacts.models import Contact
 
+_DELIMITERS = {"semicolon": ";", "comma": ",", "tab": "\t"}
+
 
 class Command(BaseCommand):
     help = "Export every contact as CSV (for Excel, UTF-8 with BOM), vCard 3.0 or JSON."
 
     def add_arguments(self, parser):
-        parser.add_argument("--format", choices=exporting.FORMATS, default="csv")
+        parser.add_argument(
+            "--format",
+            choices=exporting.FORMATS,
+            default="csv",
+            help="csv (default), vcard or json.",
+        )
         parser.add_argument("--output", type=Path, help="File to write (default: stdout).")
         parser.add_argument(
             "--delimiter",
-            choices=[";", ",", "\t"],
-            default=";",
-            help="CSV delimiter; ';' is what French Excel expects (default).",
+            choices=["semicolon", "comma", "tab"],
+            default="semicolon",
+            help="CSV delimiter: semicolon (default, what French Excel expects), comma or tab.",
         )
 
     def handle(self, *args, format, output, delimiter, **options):
         contacts = Contact.objects.order_by("pk")
         if format == "csv":
-            text = exporting.csv_chunks(contacts, delimiter=delimiter)
+            text = exporting.csv_chunks(contacts, delimiter=_DELIMITERS[delimiter])
         else:
             text = exporting.chunks(format, contacts)
         if output is None:
-            for chunk in text:
-                sys.stdout.buffer.write(chunk.encode())
-            sys.stdout.flush()
+            try:
+                for chunk in text:
+                    sys.stdout.buffer.write(chunk.encode())
+                sys.stdout.flush()
+            except BrokenPipeError:  # `| head` has read what it wanted
+                sys.stdout = None
             return
         if not output.parent.is_dir():
             raise CommandError(f"cannot write {output}: the folder {output.parent} does not exist")

@@ -1,6 +1,7 @@
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
@@ -25,6 +26,10 @@ class Command(BaseCommand):
             except ValidationError as e:
                 raise CommandError(f"ADMIN_EMAIL is not an email address: {email!r}") from e
         password = env_str("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        try:
+            validate_password(password)
+        except ValidationError as e:
+            raise CommandError(f"ADMIN_PASSWORD is too weak: {' '.join(e.messages)}") from e
         login = email or "admin"
         User.objects.create_superuser(username=login, email=email, password=password)
         self.stdout.write(f"Administrator created. Login: {login}")
