@@ -250,7 +250,6 @@ class Activity(models.Model):
         CREATED = "created", _("Created")
         TAGGED = "tagged", _("Tag added")
         UNTAGGED = "untagged", _("Tag removed")
-        IMPORTED = "imported", _("Imported")
         MERGED = "merged", _("Merged")
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
