@@ -62,6 +62,20 @@ class Network(models.TextChoices):
 BLOCKED_STATUSES = frozenset(
     {EmailStatus.UNSUBSCRIBED, EmailStatus.BOUNCED, EmailStatus.COMPLAINED}
 )
+# Among the ways out, a complaint weighs more than a bounce, a bounce more than a plain
+# unsubscribe: nothing automatic (an import, a webhook) moves an address to a lighter one.
+SEVERITY = {EmailStatus.UNSUBSCRIBED: 1, EmailStatus.BOUNCED: 2, EmailStatus.COMPLAINED: 3}
+
+
+def severity(status: str) -> int:
+    return SEVERITY.get(status, 0)
+
+
+def as_severe_as(status: str) -> list[str]:
+    """Return the statuses at least as severe as `status` (it included)."""
+    return [other for other, weight in SEVERITY.items() if weight >= severity(status)]
+
+
 # Only the person (a confirmed form) or a user acting on the person's request may bring
 # an address back from unsubscribed, bounced or complained; an import or a webhook never.
 MAY_UNBLOCK = frozenset({ConsentMethod.ADMIN, ConsentMethod.FORM, ConsentMethod.CONFIRMATION})

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from contacts.choices import ConsentMethod, EmailStatus
+from contacts.choices import SEVERITY, ConsentMethod, severity
 from contacts.models import (
     Activity,
     ConsentChange,
@@ -19,7 +19,6 @@ MERGED_FIELDS = (
     "country", "language", "notes",
 )  # fmt: skip
 # The most restrictive wins: a merge never brings back an address that left.
-_SEVERITY = [EmailStatus.COMPLAINED, EmailStatus.BOUNCED, EmailStatus.UNSUBSCRIBED]
 
 
 def merge(keep: Contact, other: Contact, take_from_other: set[str], by=None) -> Contact:
@@ -57,7 +56,7 @@ def merge(keep: Contact, other: Contact, take_from_other: set[str], by=None) -> 
 
 
 def _merged_consent(keep: Contact, other: Contact, other_email: bool) -> tuple[str, str]:
-    for status in _SEVERITY:
+    for status in sorted(SEVERITY, key=severity, reverse=True):
         for contact in (keep, other):
             if contact.email_status == status:
                 return status, contact.consent_basis

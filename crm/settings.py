@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
 
-from crm.lib.env import env_bool, env_int, env_list, env_secret, env_str
+from crm.lib.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # A .env file beside manage.py fills in what the real environment leaves unset.
@@ -198,8 +198,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Sending campaigns (README, "Sending"). The beat tick starts due campaigns, takes back
+# expired leases and restarts stalled sending; 15 s at most, as the campaigns promise.
+CAMPAIGN_TICK_SECONDS = env_int("CAMPAIGN_TICK_SECONDS", 15)
+if not 1 <= CAMPAIGN_TICK_SECONDS <= 15:
+    raise ImproperlyConfigured("CAMPAIGN_TICK_SECONDS must be between 1 and 15")
+CAMPAIGN_BATCH_SIZE = max(1, env_int("CAMPAIGN_BATCH_SIZE", 200))
+CAMPAIGN_PARALLEL_BATCHES = max(1, env_int("CAMPAIGN_PARALLEL_BATCHES", 2))
+CAMPAIGN_LEASE_SECONDS = max(10, env_int("CAMPAIGN_LEASE_SECONDS", 300))
+CAMPAIGN_MAX_ATTEMPTS = max(1, env_int("CAMPAIGN_MAX_ATTEMPTS", 5))
+CAMPAIGN_RETRY_SECONDS = env_int("CAMPAIGN_RETRY_SECONDS", 60)
+SEND_RATE_PER_SECOND = env_int("SEND_RATE_PER_SECOND", 0)
+SEND_RATE_PER_HOUR = env_int("SEND_RATE_PER_HOUR", 0)
+CAMPAIGN_PAUSE_COMPLAINT_RATE = env_float("CAMPAIGN_PAUSE_COMPLAINT_RATE", 0.003)
+CAMPAIGN_PAUSE_BOUNCE_RATE = env_float("CAMPAIGN_PAUSE_BOUNCE_RATE", 0.05)
+CAMPAIGN_PAUSE_MIN_SENT = env_int("CAMPAIGN_PAUSE_MIN_SENT", 500)
+
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "crm.tasks.record_heartbeat", "schedule": 15.0},
+    "campaigns": {"task": "campaigns.tasks.tick", "schedule": float(CAMPAIGN_TICK_SECONDS)},
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -1,15 +1,7 @@
 """What an import may do to a contact's consent (DESIGN.md, Consent)."""
 
-from contacts.choices import BLOCKED_STATUSES, EmailStatus
+from contacts.choices import BLOCKED_STATUSES, EmailStatus, severity
 from contacts.importing.rows import Row
-
-# Among the ways out, a complaint weighs more than a bounce, a bounce more than a plain
-# unsubscribe: an import only ever moves an address towards the heavier.
-_SEVERITY = {EmailStatus.UNSUBSCRIBED: 1, EmailStatus.BOUNCED: 2, EmailStatus.COMPLAINED: 3}
-
-
-def _severity(status: str) -> int:
-    return _SEVERITY.get(status, 0)
 
 
 def for_new_contact(row: Row, basis: str) -> tuple[str, str]:
@@ -28,7 +20,7 @@ def for_existing_contact(status: str, current_basis: str, row: Row, basis: str) 
     had no consent; it never brings back an address that left, bounced or complained.
     """
     wanted, wanted_basis = for_new_contact(row, basis) if row.email else ("", "")
-    if wanted in BLOCKED_STATUSES and _severity(wanted) > _severity(status):
+    if wanted in BLOCKED_STATUSES and severity(wanted) > severity(status):
         return wanted, current_basis
     if wanted == EmailStatus.SUBSCRIBED and status in (
         EmailStatus.NO_CONSENT,

@@ -10,6 +10,7 @@ from contacts.models.contacts import (
     Tag,
 )
 from contacts.models.imports import ExternalKey, ImportJob
+from contacts.models.segments import Segment
 
 __all__ = [
     "Activity",
@@ -22,5 +23,6 @@ __all__ = [
     "Handle",
     "ImportJob",
     "Note",
+    "Segment",
     "Tag",
 ]

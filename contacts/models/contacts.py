@@ -73,6 +73,16 @@ class ConsentChange:
     detail: str = ""
 
 
+class ContactQuerySet(models.QuerySet):
+    def mailable(self) -> "ContactQuerySet":
+        """Return the contacts a marketing email may be sent to now (DESIGN.md, Consent)."""
+        return (
+            self.filter(email_status=EmailStatus.SUBSCRIBED)
+            .exclude(email="")
+            .exclude(consent_basis="")
+        )
+
+
 class Contact(models.Model):
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
@@ -109,6 +119,8 @@ class Contact(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     last_contacted_at = models.DateTimeField(_("last contacted"), null=True, blank=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact")

@@ -37,6 +37,20 @@ def env_int(name: str, default: int) -> int:
     return int(value)
 
 
+def env_float(name: str, default: float) -> float:
+    """Return the variable as a non-negative decimal number (a dot, not a comma)."""
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0:
+        raise ImproperlyConfigured(f"{name} must be a number such as 0.5, not {value!r}")
+    return number
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     """Return a comma-separated variable as a list of non-empty items."""
     value = os.environ.get(name)

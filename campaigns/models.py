@@ -1,0 +1,178 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.choices import CampaignStatus, DeliveryStatus
+from campaigns.templating import compile_template
+from contacts.models import Contact, Segment, Tag
+
+
+class Campaign(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    subject = models.CharField(_("subject"), max_length=255)
+    preheader = models.CharField(
+        _("preheader"),
+        max_length=255,
+        blank=True,
+        help_text=_("The line mail programs show after the subject."),
+    )
+    from_name = models.CharField(_("sender name"), max_length=100, blank=True)
+    from_email = models.EmailField(
+        _("sender address"), blank=True, help_text=_("Leave empty to use DEFAULT_FROM_EMAIL.")
+    )
+    reply_to = models.EmailField(_("reply-to address"), blank=True)
+    html_body = models.TextField(_("HTML body"))
+    text_body = models.TextField(
+        _("text body"), blank=True, help_text=_("Leave empty to derive it from the HTML body.")
+    )
+    tags = models.ManyToManyField(
+        Tag,
+        verbose_name=_("send to contacts with any of these tags"),
+        blank=True,
+        related_name="+",
+    )
+    segments = models.ManyToManyField(
+        Segment, verbose_name=_("send to these segments"), blank=True, related_name="+"
+    )
+    exclude_tags = models.ManyToManyField(
+        Tag, verbose_name=_("except contacts with these tags"), blank=True, related_name="+"
+    )
+    exclude_segments = models.ManyToManyField(
+        Segment, verbose_name=_("except these segments"), blank=True, related_name="+"
+    )
+    track_clicks = models.BooleanField(
+        _("track clicks"), default=False, help_text=_("Through your ESP, when it offers it.")
+    )
+    track_opens = models.BooleanField(
+        _("track opens"),
+        default=False,
+        help_text=_("Off by default: the CNIL asks for consent before tracking opens."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    paused_reason = models.CharField(_("paused because"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "scheduled_at"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        """Refuse templates that use anything but the merge fields (see campaigns.templating)."""
+        errors = {}
+        for name in ("subject", "preheader", "html_body", "text_body"):
+            try:
+                compile_template(getattr(self, name))
+            except ValidationError as e:
+                errors[name] = e.messages
+        if errors:
+            raise ValidationError(errors)
+
+
+class Delivery(models.Model):
+    """One campaign message to one contact: a row before it is a message."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )
+    email = models.EmailField(_("address"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        db_default=DeliveryStatus.PENDING,
+    )
+    # Database defaults too, so that the fan-out's INSERT … SELECT names three columns.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, db_default=0)
+    next_attempt_at = models.DateTimeField(
+        _("next attempt"), default=timezone.now, db_default=Now()
+    )
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True, default="", db_default="")
+    message_id = models.CharField(
+        _("Message-ID"), max_length=255, blank=True, default="", db_default=""
+    )
+    esp_message_id = models.CharField(
+        _("ESP message id"), max_length=255, blank=True, default="", db_default=""
+    )
+    error = models.CharField(_("error"), max_length=500, blank=True, default="", db_default="")
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    clicked_at = models.DateTimeField(_("clicked"), null=True, blank=True)
+    bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
+    complained_at = models.DateTimeField(_("complained"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            # The heart of "never twice": one row, so one message, per campaign and person.
+            models.UniqueConstraint(fields=["campaign", "contact"], name="delivery_unique")
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status", "next_attempt_at"]),
+            models.Index(fields=["status", "lease_until"]),
+            models.Index(fields=["esp_message_id"]),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} → {self.email}"
+
+
+class TrackingEvent(models.Model):
+    """One event an ESP reported through its webhook, stored once."""
+
+    esp = models.CharField(_("ESP"), max_length=30)
+    event_id = models.CharField(max_length=255)
+    event_type = models.CharField(_("event"), max_length=30)
+    at = models.DateTimeField(_("when"))
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)
+    esp_message_id = models.CharField(max_length=255, blank=True)
+    delivery = models.ForeignKey(
+        Delivery, null=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    detail = models.TextField(_("detail"), blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        constraints = [
+            # ESPs retry webhooks: a replayed event must be counted once.
+            models.UniqueConstraint(fields=["esp", "event_id"], name="tracking_event_once")
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.recipient}"

@@ -1,0 +1,197 @@
+"""Render one campaign message per recipient, and serialise it for SMTP or a Django backend."""
+
+import quopri
+import re
+import secrets
+from dataclasses import dataclass, field
+from email.header import Header
+from email.utils import formataddr, formatdate, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from campaigns import templating, unsubscribe
+from campaigns.models import Campaign
+
+
+@dataclass(frozen=True)
+class Recipient:
+    delivery_id: int
+    contact_id: int
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+
+
+@dataclass
+class Rendered:
+    from_email: str
+    to: str
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str] = field(default_factory=dict)
+    reply_to: str = ""
+
+
+class Composer:
+    """A campaign's templates, compiled once, rendering one message per recipient."""
+
+    def __init__(self, campaign: Campaign):
+        self.campaign_id = campaign.pk
+        name, address = sender(campaign)
+        self.from_email = formataddr((name, address), charset="utf-8")
+        self.domain = address.rpartition("@")[2] or "localhost"
+        self.reply_to = campaign.reply_to
+        self.subject = templating.compile_template(campaign.subject)
+        self.html = templating.compile_template(html_source(campaign))
+        self.text = templating.compile_template(text_source(campaign))
+        self.unsubscribe_prefix = unsubscribe.url_prefix()
+
+    def render(self, recipient: Recipient) -> Rendered:
+        token = unsubscribe.make_token(recipient.contact_id, self.campaign_id)
+        url = f"{self.unsubscribe_prefix}{token}/"
+        fields = {
+            "first_name": recipient.first_name,
+            "last_name": recipient.last_name,
+            "email": recipient.email,
+            "company": recipient.company,
+            "unsubscribe_url": url,
+        }
+        subject = templating.render(self.subject, fields, html=False)
+        return Rendered(
+            from_email=self.from_email,
+            to=recipient.email,
+            # A merge field must not be able to start a new header line.
+            subject=" ".join(subject.split()),
+            text=templating.render(self.text, fields, html=False),
+            html=templating.render(self.html, fields, html=True),
+            headers={
+                "Message-ID": f"<{recipient.delivery_id}.{secrets.token_hex(6)}@{self.domain}>",
+                "List-Id": f"<carnet.{self.domain}>",
+                "List-Unsubscribe": f"<{url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+            reply_to=self.reply_to,
+        )
+
+
+def sender(campaign: Campaign) -> tuple[str, str]:
+    default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return campaign.from_name or default_name, campaign.from_email or default_address
+
+
+def html_source(campaign: Campaign) -> str:
+    """Return the HTML template: the body, with the preheader and an unsubscribe footer."""
+    html = campaign.html_body
+    if campaign.preheader:
+        hidden = (
+            '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">'
+            f"{campaign.preheader}</div>"
+        )
+        html = _insert(html, r"<body[^>]*>", hidden, after=True)
+    if "unsubscribe_url" not in campaign.html_body:
+        with translation.override(settings.LANGUAGE_CODE):
+            footer = (
+                '<p style="font-size:12px;color:#666">'
+                f'<a href="{{{{ unsubscribe_url }}}}">{escape(_("Unsubscribe"))}</a></p>'
+            )
+        html = _insert(html, r"</body>", footer, after=False)
+    return html
+
+
+def text_source(campaign: Campaign) -> str:
+    text = campaign.text_body or templating.html_to_text(campaign.html_body)
+    if "unsubscribe_url" not in text:
+        with translation.override(settings.LANGUAGE_CODE):
+            text = (
+                text.rstrip("\n")
+                + "\n\n-- \n"
+                + _("Unsubscribe: %(url)s") % {"url": "{{ unsubscribe_url }}"}
+                + "\n"
+            )
+    return text
+
+
+def _insert(html: str, pattern: str, addition: str, after: bool) -> str:
+    match = re.search(pattern, html, re.IGNORECASE)
+    if not match:
+        return addition + html if after else html + addition
+    at = match.end() if after else match.start()
+    return html[:at] + addition + html[at:]
+
+
+def to_django(message: Rendered, connection=None) -> EmailMultiAlternatives:
+    """Return the message as Django's EmailMessage, for anymail or any Django backend."""
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.text,
+        from_email=message.from_email,
+        to=[message.to],
+        reply_to=[message.reply_to] if message.reply_to else None,
+        headers=message.headers,
+        connection=connection,
+    )
+    email.attach_alternative(message.html, "text/html")
+    return email
+
+
+def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
+    """Serialise the message as MIME, quickly: one multipart/alternative, text then HTML.
+
+    Django's EmailMessage takes about 300 µs to do this; campaigns send thousands of
+    messages a second, so the SMTP path writes the few headers it needs itself.
+    """
+    boundary = "=_carnet_" + secrets.token_hex(12)
+    headers = {
+        "From": message.from_email,
+        "To": message.to,
+        "Subject": _header(message.subject),
+        "Date": formatdate(localtime=True),
+        **message.headers,
+        "MIME-Version": "1.0",
+        "Content-Type": f'multipart/alternative; boundary="{boundary}"',
+    }
+    if message.reply_to:
+        headers["Reply-To"] = message.reply_to
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    parts = [
+        _part("text/plain", message.text, eight_bit),
+        _part("text/html", message.html, eight_bit),
+    ]
+    delimiter = f"\r\n--{boundary}\r\n".encode()
+    return (
+        head.encode("ascii")
+        + b"\r\n"
+        + delimiter[2:]
+        + delimiter.join(parts)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+
+def _header(value: str) -> str:
+    if value.isascii():
+        return value
+    return Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _part(content_type: str, body: str, eight_bit: bool) -> bytes:
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    data = "\r\n".join(lines).encode("utf-8")
+    short = max(len(line.encode("utf-8")) for line in lines) <= 998
+    if short and data.isascii():
+        encoding = "7bit"
+    elif short and eight_bit:
+        encoding = "8bit"
+    else:
+        encoding = "quoted-printable"
+        data = quopri.encodestring("\n".join(lines).encode("utf-8")).replace(b"\n", b"\r\n")
+    head = (
+        f'Content-Type: {content_type}; charset="utf-8"\r\n'
+        f"Content-Transfer-Encoding: {encoding}\r\n\r\n"
+    )
+    return head.encode("ascii") + data

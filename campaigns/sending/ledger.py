@@ -1,0 +1,219 @@
+"""The delivery rows of one claimed batch: claimed, handed over, recorded.
+
+The order of writes is what makes "never twice" hold (DESIGN.md, Sending):
+1. `claim` marks a batch of pending rows `claimed` under a lease, with a token.
+2. `hand_over` marks one row `sending`, in a committed write, only if the row is still
+   ours and its contact may still be emailed; only then is the message handed over.
+3. The outcome is recorded. Should the worker die between 2 and 3, the row stays
+   `sending` until its lease runs out and the reaper makes it `unknown`: never resent.
+A `claimed` row whose lease ran out was never handed over, so it goes back to pending.
+"""
+
+import enum
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from campaigns.choices import CampaignStatus, DeliveryStatus
+from campaigns.models import Campaign, Delivery
+from campaigns.sending.compose import Recipient
+from contacts.choices import EmailStatus
+from contacts.models import Contact
+
+D = Delivery._meta.db_table
+C = Contact._meta.db_table
+K = Campaign._meta.db_table
+
+
+class HandOver(enum.Enum):
+    HANDED = "handed"  # the row is `sending`: send the message now
+    SKIPPED = "skipped"  # the contact may no longer be emailed: the row is `skipped`
+    STOPPED = "stopped"  # the campaign was paused or cancelled: stop the batch
+    LOST = "lost"  # the row is no longer ours (its lease ran out): leave it
+
+
+# Step 2 above, in one statement: the last consent check and the claim check together,
+# so that an unsubscribe committed before it is honoured and a lost claim is noticed.
+_HAND_OVER = f"""
+UPDATE {D} SET status = 'sending', message_id = %s, lease_until = %s
+WHERE id = %s AND claim = %s AND status = 'claimed'
+AND EXISTS (SELECT 1 FROM {C} c WHERE c.id = {D}.contact_id AND c.email = {D}.email
+            AND c.email_status = '{EmailStatus.SUBSCRIBED}' AND c.consent_basis <> '')
+AND EXISTS (SELECT 1 FROM {K} k WHERE k.id = {D}.campaign_id
+            AND k.status = '{CampaignStatus.SENDING}')
+"""
+# A row made `unknown` by the reaper while its worker was still sending is still that
+# worker's to record: the claim token proves the worker is the one that handed it over.
+_RECORD_SENT = f"""
+UPDATE {D} SET status = 'sent', sent_at = %s, esp_message_id = %s, lease_until = NULL,
+error = ''
+WHERE id = %s AND claim = %s AND status IN ('sending', 'unknown')
+"""
+
+
+def _now_db() -> tuple[datetime, object]:
+    now = timezone.now()
+    return now, connection.ops.adapt_datetimefield_value(now)
+
+
+def claim(campaign_id: int, size: int) -> "Ledger | None":
+    """Claim up to `size` due deliveries of a sending campaign; None when there are none."""
+    token = secrets.token_hex(16)
+    now = timezone.now()
+    with transaction.atomic():
+        # skip_locked: workers claiming at once take different rows instead of waiting.
+        due = (
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(campaign_id=campaign_id, status=DeliveryStatus.PENDING)
+            .filter(next_attempt_at__lte=now)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:size]
+        )
+        ids = list(due)
+        Delivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.CLAIMED, claim=token, lease_until=now + _lease()
+        )
+    if not ids:
+        return None
+    rows = (
+        Delivery.objects.filter(pk__in=ids, claim=token)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "contact_id",
+            "email",
+            "attempts",
+            "contact__first_name",
+            "contact__last_name",
+            "contact__company__name",
+        )
+    )
+    return Ledger(campaign_id, token, [_recipient(row) for row in rows])
+
+
+def _recipient(row) -> tuple[Recipient, int]:
+    pk, contact_id, email, attempts, first, last, company = row
+    return Recipient(pk, contact_id or 0, email, first or "", last or "", company or ""), attempts
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.CAMPAIGN_LEASE_SECONDS)
+
+
+class Ledger:
+    """Write the fate of each delivery of one claimed batch."""
+
+    def __init__(self, campaign_id: int, token: str, recipients: list):
+        self.campaign_id = campaign_id
+        self.token = token
+        self.recipients = recipients
+        self.sent_contacts: list[int] = []
+        self._unrecorded: tuple | None = None  # the last send, recorded with the next
+        self._postgres = connection.vendor == "postgresql"
+
+    def hand_over(self, delivery_id: int, message_id: str) -> HandOver:
+        """Mark the delivery as being handed over, if it is still ours and may be sent."""
+        lease = connection.ops.adapt_datetimefield_value(timezone.now() + _lease())
+        params = [message_id, lease, delivery_id, self.token]
+        if self._unrecorded and self._postgres:
+            # One round trip and one commit for both writes: the previous send's record
+            # and this hand-over. On SQLite a commit costs little; two statements do.
+            sql = f"WITH recorded AS ({_RECORD_SENT}) {_HAND_OVER}"
+            params = [*self._unrecorded, *params]
+        else:
+            self.flush()
+            sql = _HAND_OVER
+        with transaction.atomic(), connection.cursor() as cursor:
+            if self._unrecorded and not self._postgres:
+                cursor.execute(_RECORD_SENT, self._unrecorded)
+            cursor.execute(sql, params)
+            handed = cursor.rowcount == 1
+        self._unrecorded = None
+        return HandOver.HANDED if handed else self._why_not(delivery_id)
+
+    def _why_not(self, delivery_id: int) -> HandOver:
+        row = (
+            Delivery.objects.filter(pk=delivery_id)
+            .values("status", "claim", "campaign__status")
+            .first()
+        )
+        if row is None or row["claim"] != self.token or row["status"] != DeliveryStatus.CLAIMED:
+            return HandOver.LOST
+        if row["campaign__status"] != CampaignStatus.SENDING:
+            return HandOver.STOPPED
+        self._close(delivery_id, DeliveryStatus.SKIPPED, "may no longer be emailed")
+        return HandOver.SKIPPED
+
+    def sent(self, recipient: Recipient, esp_message_id: str) -> None:
+        """Note a send; it is written with the next hand-over, or by flush()."""
+        self.flush()
+        _, now_db = _now_db()
+        self._unrecorded = (now_db, esp_message_id, recipient.delivery_id, self.token)
+        self.sent_contacts.append(recipient.contact_id)
+
+    def flush(self) -> None:
+        if self._unrecorded:
+            with connection.cursor() as cursor:
+                cursor.execute(_RECORD_SENT, self._unrecorded)
+            self._unrecorded = None
+
+    def retry(self, delivery_id: int, attempts: int, error: str) -> None:
+        """Put the row back in the queue after a transient failure, with a capped backoff."""
+        if attempts + 1 >= settings.CAMPAIGN_MAX_ATTEMPTS:
+            self.fail(delivery_id, error)
+            return
+        delay = min(settings.CAMPAIGN_RETRY_SECONDS * 2**attempts, 3600)
+        self._mine(delivery_id).update(
+            status=DeliveryStatus.PENDING,
+            claim="",
+            lease_until=None,
+            error=error,
+            attempts=attempts + 1,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
+
+    def fail(self, delivery_id: int, error: str) -> None:
+        self._close(delivery_id, DeliveryStatus.FAILED, error)
+
+    def uncertain(self, delivery_id: int, error: str) -> None:
+        self._close(delivery_id, DeliveryStatus.UNKNOWN, error)
+
+    def _close(self, delivery_id: int, status: str, error: str) -> None:
+        self._mine(delivery_id).update(status=status, lease_until=None, error=error[:500])
+
+    def _mine(self, delivery_id: int):
+        return Delivery.objects.filter(pk=delivery_id, claim=self.token)
+
+    def release_rest(self, until: datetime | None = None) -> int:
+        """Return the rows claimed but not handed over to the queue (a pause, a quota)."""
+        return Delivery.objects.filter(claim=self.token, status=DeliveryStatus.CLAIMED).update(
+            status=DeliveryStatus.PENDING,
+            claim="",
+            lease_until=None,
+            next_attempt_at=until or timezone.now(),
+        )
+
+    def close(self) -> None:
+        """Write what is left: the last send, the rows not reached, the contacts' dates."""
+        self.flush()
+        self.release_rest()
+        Contact.objects.filter(pk__in=self.sent_contacts).update(last_contacted_at=timezone.now())
+
+
+def reap() -> tuple[int, int]:
+    """Take back expired claims; return (rows requeued, rows made unknown)."""
+    now = timezone.now()
+    expired = Delivery.objects.filter(lease_until__lt=now)
+    # A claimed row was never handed over: sending it later cannot make it twice.
+    requeued = expired.filter(status=DeliveryStatus.CLAIMED).update(
+        status=DeliveryStatus.PENDING, claim="", lease_until=None
+    )
+    # A row being handed over when its worker vanished may have left: never resend it.
+    unknown = expired.filter(status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.UNKNOWN,
+        error="The worker stopped while handing this message over.",
+    )
+    return requeued, unknown

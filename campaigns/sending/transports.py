@@ -1,0 +1,183 @@
+"""Hand messages over to SMTP or to a Django email backend (anymail), sorting each outcome.
+
+Each transport keeps one connection (or ESP session) for a whole batch and answers, for
+every message, one of the `Outcome`s: sent, retry, failed, bounced, or uncertain when the
+connection broke while the message was being handed over, so it may have left.
+"""
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.utils.module_loading import import_string
+
+from campaigns.choices import Outcome
+from campaigns.sending.compose import Rendered, to_bytes, to_django
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    error: str = ""
+    esp_message_id: str = ""
+
+
+class _HandOverMixin:
+    """Note when DATA begins: from then on a broken connection leaves the outcome unknown."""
+
+    handing_over = False
+
+    def data(self, msg):
+        self.handing_over = True
+        return super().data(msg)
+
+
+class _SMTP(_HandOverMixin, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_HandOverMixin, smtplib.SMTP_SSL):
+    pass
+
+
+def _by_code(code: int, error: str, permanent: Outcome = Outcome.FAILED) -> Result:
+    return Result(Outcome.RETRY if 400 <= code < 500 else permanent, f"{code} {error}"[:500])
+
+
+class SmtpTransport:
+    """Django's SMTP settings (EMAIL_HOST…), one connection reused for a batch."""
+
+    def __init__(self):
+        self.connection: _SMTP | None = None
+
+    def open(self) -> None:
+        cls = _SMTP_SSL if settings.EMAIL_USE_SSL else _SMTP
+        kwargs = {"context": ssl.create_default_context()} if settings.EMAIL_USE_SSL else {}
+        connection = cls(
+            settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=settings.EMAIL_TIMEOUT, **kwargs
+        )
+        try:
+            connection.ehlo()
+            if settings.EMAIL_USE_TLS:
+                connection.starttls(context=ssl.create_default_context())
+                connection.ehlo()
+            if settings.EMAIL_HOST_USER:
+                connection.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
+        except BaseException:
+            connection.close()
+            raise
+        self.connection = connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                self.connection.close()
+            self.connection = None
+
+    def send(self, message: Rendered) -> Result:
+        try:
+            if self.connection is None:
+                self.open()
+        except smtplib.SMTPResponseException as e:
+            return _by_code(e.smtp_code, _text(e.smtp_error))
+        except (smtplib.SMTPException, OSError) as e:
+            return Result(Outcome.RETRY, f"connection: {e}"[:500])
+        return self._send(self.connection, message)
+
+    def _send(self, connection: _SMTP, message: Rendered) -> Result:
+        eight_bit = connection.has_extn("8bitmime")
+        connection.handing_over = False
+        try:
+            connection.sendmail(
+                parse_address(message.from_email),
+                [message.to],
+                to_bytes(message, eight_bit),
+                mail_options=["BODY=8BITMIME"] if eight_bit else [],
+            )
+        except smtplib.SMTPRecipientsRefused as e:
+            code, error = next(iter(e.recipients.values()))
+            return self._after_refusal(_by_code(code, _text(error), Outcome.BOUNCED))
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as e:
+            return self._after_refusal(_by_code(e.smtp_code, _text(e.smtp_error)))
+        except smtplib.SMTPResponseException as e:
+            self._drop()
+            return _by_code(e.smtp_code, _text(e.smtp_error))
+        except (smtplib.SMTPException, OSError) as e:
+            handed_over = connection.handing_over
+            self._drop()
+            if handed_over:
+                return Result(Outcome.UNCERTAIN, f"connection lost while sending: {e}"[:500])
+            return Result(Outcome.RETRY, f"connection: {e}"[:500])
+        return Result(Outcome.SENT)
+
+    def _after_refusal(self, result: Result) -> Result:
+        # smtplib closes the connection itself after a 421; the next message reconnects.
+        if self.connection is not None and self.connection.sock is None:
+            self.connection = None
+        return result
+
+    def _drop(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+        self.connection = None
+
+
+class BackendTransport:
+    """Any Django email backend: anymail's for an ESP (its session reused for a batch)."""
+
+    def __init__(self):
+        self.connection = get_connection(fail_silently=False)
+
+    def open(self) -> None:
+        self.connection.open()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def send(self, message: Rendered) -> Result:
+        email = to_django(message, self.connection)
+        try:
+            email.send()
+        except AnymailRecipientsRefused as e:
+            return Result(Outcome.BOUNCED, str(e)[:500])
+        except AnymailAPIError as e:
+            return _api_error(e)
+        except Exception as e:  # an unknown backend's failure: the message may have left
+            return Result(Outcome.UNCERTAIN, f"{type(e).__name__}: {e}"[:500])
+        status = getattr(email, "anymail_status", None)
+        return Result(Outcome.SENT, esp_message_id=str(status.message_id or "") if status else "")
+
+
+def _api_error(error: AnymailAPIError) -> Result:
+    code = error.status_code
+    text = str(error).splitlines()[0][:500] if str(error) else type(error).__name__
+    if code is None:
+        # No answer from the ESP: refused before the request left, or lost afterwards.
+        cause = type(error.__cause__).__name__ if error.__cause__ else ""
+        refused = cause in ("ConnectionError", "ConnectTimeout", "SSLError")
+        return Result(Outcome.RETRY if refused else Outcome.UNCERTAIN, text)
+    if code == 429 or code >= 500:
+        return Result(Outcome.RETRY, text)
+    return Result(Outcome.FAILED, text)
+
+
+def open_transport() -> SmtpTransport | BackendTransport:
+    """Return the transport the settings choose: SMTP unless EMAIL_BACKEND says otherwise."""
+    backend = import_string(settings.EMAIL_BACKEND)
+    transport = SmtpTransport() if issubclass(backend, SmtpBackend) else BackendTransport()
+    return transport
+
+
+def parse_address(formatted: str) -> str:
+    return parseaddr(formatted)[1]
+
+
+def _text(error) -> str:
+    return error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)

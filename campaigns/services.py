@@ -1,0 +1,161 @@
+"""Campaign operations: the audience, the moves between statuses, counters, tests.
+
+The admin, the `campaign` command and the Celery tasks all come here.
+"""
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from campaigns.choices import CAMPAIGN_MOVES, DeliveryStatus
+from campaigns.models import Campaign, Delivery
+from contacts.models import Contact, Tag
+
+
+def audience(campaign: Campaign) -> QuerySet[Contact]:
+    """Return the contacts this campaign may email now.
+
+    Everyone who may be emailed when the campaign names no tag and no segment; else
+    those with any of its tags or in any of its segments; less the exclusions.
+    """
+    contacts = Contact.objects.mailable()
+    tags = list(campaign.tags.all())
+    segments = list(campaign.segments.all())
+    if tags or segments:
+        chosen = Q(pk__in=_tagged(tags))
+        for segment in segments:
+            chosen |= Q(pk__in=segment.contacts().values("pk"))
+        contacts = contacts.filter(chosen)
+    excluded_tags = list(campaign.exclude_tags.all())
+    if excluded_tags:
+        contacts = contacts.exclude(pk__in=_tagged(excluded_tags))
+    for segment in campaign.exclude_segments.all():
+        contacts = contacts.exclude(pk__in=segment.contacts().values("pk"))
+    return contacts.order_by()
+
+
+def _tagged(tags: list[Tag]) -> QuerySet:
+    return Contact.tags.through.objects.filter(tag__in=tags).values("contact_id")
+
+
+def move(campaign: Campaign, action: str, **fields) -> bool:
+    """Apply a status move if the campaign's current status allows it; return whether it did.
+
+    The conditional update makes two clicks, two workers or a click and a tick agree:
+    only one of them moves the campaign.
+    """
+    allowed, target = CAMPAIGN_MOVES[action]
+    moved = Campaign.objects.filter(pk=campaign.pk, status__in=allowed).update(
+        status=target, **fields
+    )
+    if moved:
+        campaign.status = target
+        for name, value in fields.items():
+            setattr(campaign, name, value)
+    return bool(moved)
+
+
+def schedule(campaign: Campaign, at=None) -> bool:
+    """Schedule the campaign at `at` (now when None); the next tick starts it when due."""
+    return move(campaign, "schedule", scheduled_at=at or timezone.now(), paused_reason="")
+
+
+def pause(campaign: Campaign, reason: str = "") -> bool:
+    return move(campaign, "pause", paused_reason=reason[:255])
+
+
+def resume(campaign: Campaign) -> bool:
+    """Resume sending; a campaign paused before it started waits for its date again."""
+    return move(campaign, "resume" if campaign.started_at else "unpause", paused_reason="")
+
+
+def cancel(campaign: Campaign) -> bool:
+    """Cancel the campaign: what was not handed over yet will not be."""
+    with transaction.atomic():
+        if not move(campaign, "cancel", finished_at=timezone.now()):
+            return False
+        campaign.deliveries.filter(
+            status__in=[DeliveryStatus.PENDING, DeliveryStatus.CLAIMED]
+        ).update(status=DeliveryStatus.SKIPPED, error="campaign cancelled", lease_until=None)
+    return True
+
+
+def start(campaign: Campaign) -> int:
+    """Move a due campaign to sending and create its deliveries; return how many.
+
+    In one transaction: a crash halfway leaves the campaign scheduled, and the next tick
+    starts it again from nothing.
+    """
+    with transaction.atomic():
+        if not move(campaign, "start", started_at=timezone.now()):
+            return 0
+        return fan_out(campaign)
+
+
+def fan_out(campaign: Campaign) -> int:
+    """Insert one pending delivery per audience contact, in one INSERT … SELECT."""
+    sql, params = audience(campaign).values("pk", "email").query.sql_with_params()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    # ON CONFLICT: a contact who already has a delivery in this campaign keeps that one.
+    statement = (
+        f"INSERT INTO {table} (campaign_id, contact_id, email) "
+        f"SELECT %s, a.* FROM ({sql}) AS a WHERE true ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [campaign.pk, *params])
+        return cursor.rowcount
+
+
+def finish_if_done(campaign: Campaign) -> bool:
+    """Mark a sending campaign sent once every delivery is in a final state."""
+    if campaign.deliveries.filter(status__in=list(_open())).exists():
+        return False
+    return move(campaign, "finish", finished_at=timezone.now())
+
+
+def _open():
+    return {DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING}
+
+
+def resend_unknown(campaign: Campaign) -> int:
+    """Queue again, at the user's request, the deliveries whose outcome is unknown."""
+    with transaction.atomic():
+        count = campaign.deliveries.filter(status=DeliveryStatus.UNKNOWN).update(
+            status=DeliveryStatus.PENDING,
+            claim="",
+            lease_until=None,
+            error="",
+            next_attempt_at=timezone.now(),
+        )
+        if count:
+            move(campaign, "reopen", finished_at=None)
+    return count
+
+
+COUNTERS = (
+    "total",
+    "pending",
+    "sent",
+    "failed",
+    "unknown",
+    "skipped",
+    "opened",
+    "clicked",
+    "bounced",
+    "complained",
+    "unsubscribed",
+)
+
+
+def counters(campaign: Campaign) -> dict[str, int]:
+    """Return the campaign's counters, as `campaign status` prints them."""
+    by_status = {f"status_{s}": Count("pk", filter=Q(status=s)) for s in DeliveryStatus.values}
+    events = {
+        name: Count("pk", filter=Q(**{f"{name}_at__isnull": False}))
+        for name in ("opened", "clicked", "bounced", "complained", "unsubscribed")
+    }
+    row = campaign.deliveries.aggregate(total=Count("pk"), **by_status, **events)
+    row["pending"] = sum(row.pop(f"status_{s}") for s in _open())
+    for status in ("sent", "failed", "unknown", "skipped"):
+        row[status] = row.pop(f"status_{status}")
+    return {name: row[name] for name in COUNTERS}

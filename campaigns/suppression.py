@@ -1,0 +1,30 @@
+"""Stop writing to an address: unsubscribe links, hard bounces and complaints."""
+
+from django.utils.translation import gettext as _
+
+from campaigns.models import Campaign
+from contacts.choices import ConsentMethod, EmailStatus, as_severe_as
+from contacts.models import ConsentChange, Contact
+from contacts.services import set_email_status
+
+_HOW = {
+    EmailStatus.UNSUBSCRIBED: ConsentMethod.UNSUBSCRIBE,
+    EmailStatus.BOUNCED: ConsentMethod.BOUNCE,
+    EmailStatus.COMPLAINED: ConsentMethod.COMPLAINT,
+}
+
+
+def suppress(
+    contact_id: int, status: str, campaign: Campaign | None, reason: str, ip: str | None = None
+) -> int:
+    """Move the contact to `status` unless it is already as blocked; 1 if it moved.
+
+    The move takes effect for every message not yet handed over (the hand-over checks the
+    address's status) and is written to the consent history.
+    """
+    detail = reason
+    if campaign is not None:
+        detail = _("Campaign “%(name)s”: %(reason)s") % {"name": campaign.name, "reason": reason}
+    change = ConsentChange(how=_HOW[status], ip=ip, detail=detail[:1000])
+    contact = Contact.objects.filter(pk=contact_id).exclude(email_status__in=as_severe_as(status))
+    return set_email_status(contact, status, change)

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+from campaigns import views
+
+urlpatterns = [
+    path("desinscription/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("webhooks/", include("campaigns.webhooks")),
+]
