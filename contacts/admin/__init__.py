@@ -1,1 +1,1 @@
-from contacts.admin import companies_tags, consent, contacts, imports  # noqa: F401  (registration)
+from contacts.admin import companies_tags, consent, contacts, imports, segments  # noqa: F401

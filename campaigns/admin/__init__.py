@@ -1,0 +1,1 @@
+from campaigns.admin import campaigns, deliveries  # noqa: F401  (registration)

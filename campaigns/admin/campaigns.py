@@ -1,0 +1,137 @@
+"""Campaigns in the admin: compose, audience, then preview, test, schedule, follow, report."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from campaigns import services
+from campaigns.admin import views
+from campaigns.choices import CampaignStatus
+from campaigns.models import Campaign
+
+EDITABLE = {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ("name", "subject", "preheader", "from_name", "from_email", "reply_to",
+                  "html_body", "text_body", "tags", "segments", "exclude_tags",
+                  "exclude_segments", "track_clicks", "track_opens")  # fmt: skip
+        widgets = {
+            "html_body": forms.Textarea(attrs={"rows": 18, "class": "vLargeTextField"}),
+            "text_body": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
+        }
+        help_texts = {
+            "html_body": _(
+                "Merge fields: {{ first_name }}, {{ last_name }}, {{ email }}, {{ company }}, "
+                "{{ unsubscribe_url }}. Without {{ unsubscribe_url }}, an unsubscribe link is "
+                "added at the bottom."
+            ),
+        }
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
+    list_display = ("name", "status", "scheduled_at", "progress", "created_at")
+    list_filter = ("status",)
+    search_fields = ("name", "subject")
+    filter_horizontal = ("tags", "segments", "exclude_tags", "exclude_segments")
+    fieldsets = (
+        (None, {"fields": ("name", "subject", "preheader")}),
+        (_("Sender"), {"fields": ("from_name", "from_email", "reply_to")}),
+        (_("Message"), {"fields": ("html_body", "text_body")}),
+        (
+            _("Audience"),
+            {
+                "fields": ("tags", "segments", "exclude_tags", "exclude_segments"),
+                "description": _(
+                    "Without tags or segments, the campaign goes to every contact who may be "
+                    "emailed. Only contacts who may be emailed are ever written to."
+                ),
+            },
+        ),
+        (_("Tracking"), {"fields": ("track_clicks", "track_opens"), "classes": ["collapse"]}),
+    )
+
+    @admin.display(description=_("progress"))
+    def progress(self, campaign):
+        if campaign.status in EDITABLE:
+            return "—"
+        counts = services.counters(campaign)
+        done = counts["total"] - counts["pending"]
+        return format_html("{} / {}", done, counts["total"])
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status not in EDITABLE:
+            return [field.name for field in Campaign._meta.get_fields() if field.concrete]
+        return []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        name = "campaigns_campaign_"
+        return [
+            path("<int:pk>/preview/", view(self.preview_view), name=name + "preview"),
+            path("<int:pk>/test/", view(self.test_view), name=name + "test"),
+            path("<int:pk>/act/<str:action>/", view(self.act_view), name=name + "act"),
+            path("<int:pk>/progress/", view(self.progress_view), name=name + "progress"),
+            path("<int:pk>/report/", view(self.report_view), name=name + "report"),
+            *super().get_urls(),
+        ]
+
+    def _campaign(self, request, pk, change=False) -> Campaign:
+        campaign = get_object_or_404(Campaign, pk=pk)
+        allowed = self.has_change_permission if change else self.has_view_permission
+        if not allowed(request, campaign):
+            raise PermissionDenied
+        return campaign
+
+    def _context(self, request, campaign, title, **extra):
+        return {**self.admin_site.each_context(request), "opts": self.model._meta,
+                "original": campaign, "title": title, **extra}  # fmt: skip
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        campaign = Campaign.objects.filter(pk=object_id).first()
+        extra = views.status_context(campaign) if campaign else {}
+        return super().change_view(
+            request, object_id, form_url, {**extra, **(extra_context or {})}
+        )
+
+    def preview_view(self, request, pk):
+        campaign = self._campaign(request, pk)
+        context = self._context(request, campaign, _("Preview"))
+        return views.preview(request, campaign, context)
+
+    def test_view(self, request, pk):
+        campaign = self._campaign(request, pk, change=True)
+        views.send_test(request, campaign)
+        return redirect("admin:campaigns_campaign_preview", campaign.pk)
+
+    def act_view(self, request, pk, action):
+        campaign = self._campaign(request, pk, change=True)
+        if request.method == "POST":
+            views.act(request, campaign, action)
+        return redirect("admin:campaigns_campaign_change", campaign.pk)
+
+    def progress_view(self, request, pk):
+        return views.progress(self._campaign(request, pk))
+
+    def report_view(self, request, pk):
+        campaign = self._campaign(request, pk)
+        context = self._context(request, campaign, _("Report: %(name)s") % {"name": campaign})
+        return views.report(request, campaign, context)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # After adding, stay on the campaign: previewing and scheduling happen there.
+        messages.success(request, _("The campaign is saved as a draft."))
+        return redirect(reverse("admin:campaigns_campaign_change", args=[obj.pk]))

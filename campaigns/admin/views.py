@@ -1,0 +1,149 @@
+"""The campaign pages behind CampaignAdmin: preview, test, status moves, progress, report."""
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.http import HttpRequest, JsonResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns import services
+from campaigns.admin.chart import timeline_svg
+from campaigns.choices import CampaignStatus
+from campaigns.models import Campaign
+from campaigns.sending.compose import Composer, Recipient
+from campaigns.sending.transports import open_transport
+from contacts.models import Contact
+
+MOVES = {
+    "pause": (services.pause, _("The campaign is paused.")),
+    "resume": (services.resume, _("The campaign is resumed.")),
+    "cancel": (services.cancel, _("The campaign is cancelled.")),
+    "resend_unknown": (services.resend_unknown, _("The messages of unknown outcome are queued.")),
+}
+
+
+def status_context(campaign: Campaign) -> dict:
+    counters = services.counters(campaign)
+    return {
+        "counters": counters,
+        "done": counters["total"] - counters["pending"],
+        "time_zone": timezone.get_current_timezone_name(),
+        "audience_count": services.audience(campaign).count()
+        if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+        else None,
+    }
+
+
+def _sample(campaign: Campaign, wanted: str) -> Contact:
+    """Return the contact to render as: the one asked for, else the audience's first."""
+    if wanted:
+        found = Contact.objects.filter(email__iexact=wanted.strip()).select_related("company")
+        if found.exists():
+            return found.first()
+    first = services.audience(campaign).select_related("company").order_by("pk").first()
+    return first or Contact(first_name="Marie", last_name="Exemple", email="marie@exemple.fr")
+
+
+def _recipient(contact: Contact, to: str | None = None) -> Recipient:
+    # A preview or a test is not a delivery: its unsubscribe link carries no contact.
+    return Recipient(
+        delivery_id=0,
+        contact_id=0,
+        email=to or contact.email,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        company=contact.company.name if contact.company_id else "",
+    )
+
+
+def preview(request: HttpRequest, campaign: Campaign, context: dict) -> TemplateResponse:
+    contact = _sample(campaign, request.GET.get("contact", ""))
+    try:
+        message = Composer(campaign).render(_recipient(contact))
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+        message = None
+    context.update(message=message, contact=contact, test_address=request.user.email)
+    return TemplateResponse(request, "admin/campaigns/campaign/preview.html", context)
+
+
+def send_test(request: HttpRequest, campaign: Campaign) -> None:
+    """Send the campaign, rendered as a chosen contact, to one address; record nothing."""
+    address = request.POST.get("address", "").strip()
+    try:
+        validate_email(address)
+        message = Composer(campaign).render(
+            _recipient(_sample(campaign, request.POST.get("contact", "")), to=address)
+        )
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+        return
+    message.subject = _("[Test] %(subject)s") % {"subject": message.subject}
+    transport = open_transport()
+    try:
+        result = transport.send(message)
+    finally:
+        transport.close()
+    if result.outcome == "sent":
+        messages.success(request, _("A test was sent to %(address)s.") % {"address": address})
+    else:
+        messages.error(
+            request, _("The test could not be sent: %(error)s") % {"error": result.error}
+        )
+
+
+def act(request: HttpRequest, campaign: Campaign, action: str) -> None:
+    if action in ("schedule", "send_now"):
+        _schedule(request, campaign, now=action == "send_now")
+        return
+    if action not in MOVES:
+        messages.error(request, _("Unknown action."))
+        return
+    move, done = MOVES[action]
+    if move(campaign):
+        messages.success(request, done)
+    else:
+        messages.error(request, _("Nothing to do for a campaign in this state."))
+
+
+def _schedule(request: HttpRequest, campaign: Campaign, now: bool) -> None:
+    try:
+        campaign.full_clean()
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+        return
+    at = timezone.now() if now else _parse_local(request.POST.get("at", ""))
+    if at is None:
+        messages.error(request, _("Give a date and time."))
+    elif services.schedule(campaign, at):
+        shown = timezone.localtime(at).strftime("%d/%m/%Y %H:%M")
+        messages.success(request, _("The campaign will be sent at %(at)s.") % {"at": shown})
+        if now:
+            services.tick_soon()
+    else:
+        messages.error(request, _("Only a draft or a scheduled campaign can be scheduled."))
+
+
+def _parse_local(value: str) -> datetime | None:
+    """Read an <input type=datetime-local> value, in the business's time zone."""
+    try:
+        return timezone.make_aware(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def progress(campaign: Campaign) -> JsonResponse:
+    return JsonResponse({"status": campaign.status, **services.counters(campaign)})
+
+
+def report(request: HttpRequest, campaign: Campaign, context: dict) -> TemplateResponse:
+    context.update(
+        counters=services.counters(campaign),
+        chart=timeline_svg(campaign),
+        time_zone=timezone.get_current_timezone_name(),
+    )
+    return TemplateResponse(request, "admin/campaigns/campaign/report.html", context)

@@ -1,0 +1,101 @@
+import json
+from datetime import datetime
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns import services
+from campaigns.models import Campaign
+from contacts.models import Segment, Tag
+
+
+class Command(BaseCommand):
+    help = "Create a campaign, show its status, or pause, resume or cancel it."
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True)
+        create = actions.add_parser("create", help="Create a campaign; print its id.")
+        create.add_argument("--name", required=True)
+        create.add_argument("--subject", required=True)
+        create.add_argument("--html", required=True, type=Path, help="HTML body file.")
+        create.add_argument("--text", type=Path, help="Text body file (default: from the HTML).")
+        create.add_argument("--tag", action="append", default=[], help="Audience tag (repeat).")
+        create.add_argument("--segment", action="append", default=[], help="Audience segment.")
+        create.add_argument(
+            "--at", help="ISO 8601 date and time (business time zone unless given), or now."
+        )
+        for name in ("status", "pause", "resume", "cancel"):
+            action = actions.add_parser(name, help=f"{name.capitalize()} a campaign.")
+            action.add_argument("id", type=int)
+
+    def handle(self, *args, action, **options):
+        if action == "create":
+            self.stdout.write(str(_create(**options).pk))
+            return
+        campaign = Campaign.objects.filter(pk=options["id"]).first()
+        if campaign is None:
+            raise CommandError(f"no campaign has the id {options['id']}")
+        if action == "status":
+            status = {"id": campaign.pk, "status": campaign.status, **services.counters(campaign)}
+            self.stdout.write(json.dumps(status))
+            return
+        move = {"pause": services.pause, "resume": services.resume, "cancel": services.cancel}
+        if not move[action](campaign):
+            done = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action]
+            raise CommandError(f"a campaign that is {campaign.status} cannot be {done}")
+        self.stdout.write(campaign.status)
+
+
+def _create(name, subject, html, text, tag, segment, at, **options) -> Campaign:
+    when = _when(at)
+    campaign = Campaign(
+        name=name, subject=subject, html_body=_read(html), text_body=_read(text) if text else ""
+    )
+    try:
+        campaign.full_clean()
+    except ValidationError as e:
+        raise CommandError(_one_line(e)) from e
+    tags = [_named(Tag, value, "tag") for value in tag]
+    segments = [_named(Segment, value, "segment") for value in segment]
+    with transaction.atomic():
+        campaign.save()
+        campaign.tags.set(tags)
+        campaign.segments.set(segments)
+        if when is not None:
+            services.schedule(campaign, when)
+    return campaign
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise CommandError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from e
+
+
+def _when(at: str | None) -> datetime | None:
+    if at is None:
+        return None
+    if at == "now":
+        return timezone.now()
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError as e:
+        raise CommandError(f"--at must be an ISO 8601 date and time or 'now', not {at!r}") from e
+    return timezone.make_aware(when) if timezone.is_naive(when) else when
+
+
+def _named(model, name: str, what: str):
+    found = model.objects.filter(name__iexact=name).first()
+    if found is None:
+        raise CommandError(f"no {what} is called {name!r}")
+    return found
+
+
+def _one_line(error: ValidationError) -> str:
+    return "; ".join(
+        f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()
+    )
