@@ -66,7 +66,8 @@ def record(event: AnymailTrackingEvent, esp_name: str) -> bool:
 
 def _event_id(event: AnymailTrackingEvent) -> str:
     if event.event_id:
-        return str(event.event_id)[:255]
+        # One Amazon SES notification (one id) can name several recipients: one event each.
+        return f"{event.event_id}:{event.recipient or ''}"[:255]
     parts = (event.event_type, event.message_id, event.recipient, event.timestamp, event.click_url)
     return "sha256:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 

@@ -152,7 +152,8 @@ class BackendTransport:
         except Exception as e:  # an unknown backend's failure: the message may have left
             return Result(Outcome.UNCERTAIN, f"{type(e).__name__}: {e}"[:500])
         status = getattr(email, "anymail_status", None)
-        return Result(Outcome.SENT, esp_message_id=str(status.message_id or "") if status else "")
+        esp_id = getattr(status, "message_id", None)
+        return Result(Outcome.SENT, esp_message_id="" if esp_id is None else str(esp_id))
 
 
 def _api_error(error: AnymailAPIError) -> Result:

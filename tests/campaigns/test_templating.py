@@ -33,7 +33,7 @@ FIELDS = {"first_name": "Élodie", "last_name": "Lefèvre", "email": "e@exemple.
 def test_it_refuses_everything_but_merge_fields_naming_the_part(source, named):
     with pytest.raises(ValidationError) as refused:
         compile_template(f"<p>Bonjour</p>{source}")
-    assert f"“{named}”" in refused.value.messages[0]
+    assert named in refused.value.messages[0]
 
 
 def test_it_refuses_them_when_the_campaign_is_saved_field_by_field(db):

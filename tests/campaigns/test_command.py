@@ -1,0 +1,78 @@
+"""`manage.py campaign create|status|pause|resume|cancel` (DESIGN.md)."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from campaigns.models import Campaign
+
+
+def run(*args) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("campaign", *args, stdout=out)
+    return out.getvalue().strip()
+
+
+@pytest.fixture
+def html(tmp_path):
+    path = tmp_path / "body.html"
+    path.write_text("<p>Bonjour {{ first_name }}</p>", encoding="utf-8")
+    return path
+
+
+def test_create_prints_the_id_and_schedules_with_at(audience, html):
+    pk = int(run("create", "--name", "Rentrée", "--subject", "Salut {{ first_name }}",
+                 "--html", str(html), "--tag", "clients", "--at", "2030-09-01T09:00"))  # fmt: skip
+    campaign = Campaign.objects.get(pk=pk)
+    assert campaign.status == "scheduled"
+    assert [t.name for t in campaign.tags.all()] == ["Clients"]
+    local = campaign.scheduled_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
+    assert (local.hour, local.minute) == (9, 0)
+
+
+def test_create_without_at_makes_a_draft(db, html):
+    pk = run("create", "--name", "N", "--subject", "S", "--html", str(html))
+    assert Campaign.objects.get(pk=pk).status == "draft"
+
+
+def test_status_prints_one_json_object_with_every_counter(audience, html):
+    pk = run("create", "--name", "N", "--subject", "S", "--html", str(html), "--at", "now")
+    status = json.loads(run("status", pk))
+    assert status["status"] == "scheduled"
+    assert set(status) >= {"status", "total", "pending", "sent", "failed", "unknown", "skipped",
+                           "opened", "clicked", "bounced", "complained", "unsubscribed"}  # fmt: skip
+
+
+def test_pause_resume_cancel_move_the_campaign(audience, html):
+    pk = run("create", "--name", "N", "--subject", "S", "--html", str(html), "--at", "now")
+    assert run("pause", pk) == "paused"
+    assert run("resume", pk) == "scheduled"
+    assert run("cancel", pk) == "cancelled"
+    with pytest.raises(CommandError, match="a campaign that is cancelled cannot be paused"):
+        run("pause", pk)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--html", "missing.html"], "cannot read missing.html"),
+        (["--tag", "nope"], "no tag is called 'nope'"),
+        (["--at", "demain"], "--at must be an ISO 8601"),
+    ],
+)
+def test_unusable_input_writes_nothing_and_says_why(db, html, args, message):
+    base = ["create", "--name", "N", "--subject", "S", "--html", str(html)]
+    with pytest.raises(CommandError, match=message):
+        run(*base, *args)
+    assert not Campaign.objects.exists()
+
+
+def test_a_forbidden_template_is_refused(db, tmp_path):
+    bad = tmp_path / "bad.html"
+    bad.write_text("{% include 'x.html' %}")
+    with pytest.raises(CommandError, match="html_body: « {% include 'x.html' %} »"):
+        run("create", "--name", "N", "--subject", "S", "--html", str(bad))
+    assert not Campaign.objects.exists()

@@ -1,0 +1,109 @@
+"""Sending through an ESP: anymail's test backend stands in for the ESP's servers."""
+
+import pytest
+import requests
+from anymail.backends.test import EmailBackend as AnymailTestBackend
+from anymail.exceptions import AnymailRequestsAPIError
+from anymail.message import AnymailRecipientStatus
+from django.core import mail
+
+from campaigns import services
+from campaigns.models import Delivery
+from campaigns.sending.batch import send_batch
+from tests.campaigns.conftest import MAILABLE, make_campaign
+
+# How the fake ESP answers, by recipient: an HTTP status, or a requests exception.
+ANSWERS: dict[str, object] = {}
+
+
+class ScriptedEsp(AnymailTestBackend):
+    """anymail's test backend, answering some recipients as a failing ESP would."""
+
+    def post_to_esp(self, payload, message):
+        answer = ANSWERS.get(message.to[0])
+        if isinstance(answer, int):
+            response = requests.Response()
+            response.status_code = answer
+            response._content = b'{"message": "scripted"}'
+            raise AnymailRequestsAPIError("ESP answered %d" % answer, response=response)
+        if isinstance(answer, Exception):
+            raise AnymailRequestsAPIError("no answer") from answer
+        if answer == "rejected":
+            message.anymail_test_response = {
+                "recipient_status": {
+                    message.to[0]: AnymailRecipientStatus(message_id=None, status="rejected")
+                }
+            }
+            mail.outbox.append(message)
+            return message.anymail_test_response
+        return super().post_to_esp(payload, message)
+
+
+@pytest.fixture
+def esp(settings):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    ANSWERS.clear()
+    yield
+    ANSWERS.clear()
+
+
+@pytest.fixture
+def scripted(esp, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.ScriptedEsp"
+    return ANSWERS
+
+
+def send(campaign=None):
+    campaign = campaign or make_campaign()
+    services.schedule(campaign)
+    services.start(campaign)
+    while send_batch(campaign.pk):
+        pass
+    return campaign
+
+
+def status(email):
+    return Delivery.objects.values_list("status", flat=True).get(email=email)
+
+
+def test_it_sends_through_the_esp_and_stores_its_message_id(esp, audience):
+    send()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(MAILABLE)
+    message = next(m for m in mail.outbox if m.to == ["elodie@exemple.fr"])
+    params = message.anymail_test_params
+    assert params["subject"] == "Élodie, nos soldes commencent"
+    assert params["extra_headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert params["extra_headers"]["Message-ID"].endswith("@boulangerie-lefevre.fr>")
+    row = Delivery.objects.get(email="elodie@exemple.fr")
+    assert row.esp_message_id == str(mail.outbox.index(message))
+    assert row.status == "sent"
+
+
+def test_a_429_or_a_5xx_is_retried(scripted, audience):
+    scripted["elodie@exemple.fr"] = 429
+    scripted["marc@exemple.fr"] = 503
+    send()
+    assert (status("elodie@exemple.fr"), status("marc@exemple.fr")) == ("pending", "pending")
+    assert status("ines@exemple.fr") == "sent"
+
+
+def test_a_4xx_fails_the_row_without_retry(scripted, audience):
+    scripted["marc@exemple.fr"] = 400
+    send()
+    assert status("marc@exemple.fr") == "failed"
+
+
+def test_a_refused_recipient_fails_and_is_suppressed(scripted, audience):
+    scripted["ines@exemple.fr"] = "rejected"
+    send()
+    assert status("ines@exemple.fr") == "failed"
+    audience["ines"].refresh_from_db()
+    assert audience["ines"].email_status == "bounced"
+
+
+def test_no_connection_is_retried_but_a_lost_answer_is_unknown(scripted, audience):
+    scripted["elodie@exemple.fr"] = requests.ConnectionError("refused")
+    scripted["marc@exemple.fr"] = requests.ReadTimeout("no answer")
+    send()
+    assert status("elodie@exemple.fr") == "pending"
+    assert status("marc@exemple.fr") == "unknown"

@@ -1,0 +1,116 @@
+"""Claims, leases and the reaper: the guarantees that do not depend on the transport."""
+
+from datetime import timedelta
+
+from django.core import mail
+from django.utils import timezone
+
+from campaigns import services, tasks
+from campaigns.models import Delivery
+from campaigns.sending import dispatch
+from campaigns.sending.ledger import HandOver, claim, reap
+from tests.campaigns.conftest import MAILABLE, make_campaign
+
+
+def started():
+    campaign = make_campaign()
+    services.schedule(campaign)
+    services.start(campaign)
+    return campaign
+
+
+def expire_leases():
+    Delivery.objects.exclude(lease_until=None).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_a_batch_is_claimed_by_one_worker_only(audience):
+    campaign = started()
+    first = claim(campaign.pk, 2)
+    second = claim(campaign.pk, 10)
+    third = claim(campaign.pk, 10)
+    assert len(first.recipients) == 2
+    assert len(second.recipients) == 1
+    assert third is None
+    firsts = {r.delivery_id for r, _ in first.recipients}
+    assert firsts.isdisjoint({r.delivery_id for r, _ in second.recipients})
+
+
+def test_expired_claims_go_back_to_the_queue_and_their_worker_loses_them(audience):
+    campaign = started()
+    stale = claim(campaign.pk, 10)
+    expire_leases()
+    assert reap() == (3, 0)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"pending"}
+    recipient, _attempts = stale.recipients[0]
+    assert stale.hand_over(recipient.delivery_id, "<x@y>") is HandOver.LOST
+    fresh = claim(campaign.pk, 10)
+    assert fresh.hand_over(recipient.delivery_id, "<x@y>") is HandOver.HANDED
+
+
+def test_a_row_whose_worker_vanished_while_handing_over_becomes_unknown(audience):
+    campaign = started()
+    ledger = claim(campaign.pk, 10)
+    recipient, _attempts = ledger.recipients[0]
+    assert ledger.hand_over(recipient.delivery_id, "<1@x>") is HandOver.HANDED
+    # The worker dies here: nothing records the outcome.
+    expire_leases()
+    assert reap() == (2, 1)
+    row = Delivery.objects.get(pk=recipient.delivery_id)
+    assert row.status == "unknown"
+    assert claim(campaign.pk, 10).recipients[0][0].delivery_id != row.pk
+
+
+def test_a_slow_worker_may_still_record_the_send_the_reaper_called_unknown(audience):
+    campaign = started()
+    ledger = claim(campaign.pk, 1)
+    recipient, _attempts = ledger.recipients[0]
+    ledger.hand_over(recipient.delivery_id, "<1@x>")
+    expire_leases()
+    reap()
+    ledger.sent(recipient, "esp-1")
+    ledger.close()
+    row = Delivery.objects.get(pk=recipient.delivery_id)
+    assert (row.status, row.esp_message_id) == ("sent", "esp-1")
+
+
+def test_the_same_task_delivered_twice_sends_nothing_twice(audience, settings):
+    settings.CAMPAIGN_BATCH_SIZE = 2
+    campaign = started()
+    mail.outbox = []
+    for _ in range(3):  # the second run is the redelivery; the third finds nothing left
+        tasks.send_batch.apply(args=[campaign.pk])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(MAILABLE)
+    campaign.refresh_from_db()
+    assert campaign.status == "sent"
+
+
+def test_the_tick_starts_due_campaigns_only(audience):
+    due = make_campaign(name="due")
+    later = make_campaign(name="later")
+    services.schedule(due, timezone.now() - timedelta(minutes=1))
+    services.schedule(later, timezone.now() + timedelta(hours=1))
+    dispatch.tick()
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert (due.status, later.status) == ("sending", "scheduled")
+    assert due.deliveries.count() == 3
+    assert later.deliveries.count() == 0
+
+
+def test_the_tick_finishes_a_campaign_with_nobody_to_write_to(db):
+    campaign = make_campaign()
+    services.schedule(campaign)
+    dispatch.tick()
+    campaign.refresh_from_db()
+    assert campaign.status == "sent"
+    assert services.counters(campaign)["total"] == 0
+
+
+def test_a_campaign_paused_before_its_date_waits_for_it_again(audience):
+    campaign = make_campaign()
+    services.schedule(campaign, timezone.now() + timedelta(hours=1))
+    assert services.pause(campaign)
+    assert services.resume(campaign)
+    assert campaign.status == "scheduled"
