@@ -25,7 +25,7 @@ class ScriptedEsp(AnymailTestBackend):
             response = requests.Response()
             response.status_code = answer
             response._content = b'{"message": "scripted"}'
-            raise AnymailRequestsAPIError("ESP answered %d" % answer, response=response)
+            raise AnymailRequestsAPIError(f"ESP answered {answer}", response=response)
         if isinstance(answer, Exception):
             raise AnymailRequestsAPIError("no answer") from answer
         if answer == "rejected":
