@@ -43,8 +43,9 @@ def test_status_prints_one_json_object_with_every_counter(audience, html):
     pk = run("create", "--name", "N", "--subject", "S", "--html", str(html), "--at", "now")
     status = json.loads(run("status", pk))
     assert status["status"] == "scheduled"
-    assert set(status) >= {"status", "total", "pending", "sent", "failed", "unknown", "skipped",
-                           "opened", "clicked", "bounced", "complained", "unsubscribed"}  # fmt: skip
+    assert set(status) >= {"status", "total", "pending", "sent", "failed", "unknown",
+                           "skipped", "opened", "clicked", "bounced", "complained",
+                           "unsubscribed"}  # fmt: skip
 
 
 def test_pause_resume_cancel_move_the_campaign(audience, html):
