@@ -33,6 +33,7 @@ class Recorder:
     # recipient → [answer, times]: "421", "451", "550" at RCPT, "timeout" after DATA
     faults: dict[str, list] = field(default_factory=dict)
     hang_seconds: float = 3.0
+    delay_seconds: float = 0.0  # how long each message takes to be accepted
     on_message: object = None  # called (in the server's thread) with each message received
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -57,6 +58,7 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay_seconds)
         if getattr(envelope, "hang", False):
             await asyncio.sleep(self.hang_seconds)  # the client gives up first
             return "451 too late"
