@@ -61,7 +61,7 @@ class SegmentAdmin(admin.ModelAdmin):
 
     def count_view(self, request):
         """Count the contacts the form being edited would match (the form's live count)."""
-        form = SegmentForm(request.POST or None)
+        form = SegmentForm(request.POST)
         form.is_valid()  # an incomplete form still counts on what it has
         data = form.cleaned_data
         names = (*CHOICE_FIELDS, "has_phone", *DATES)

@@ -1,10 +1,14 @@
 """Campaign fixtures: an audience, a campaign, and a real SMTP server on loopback."""
 
+import time
+
 import pytest
+from django.db import connection
 
 from campaigns.models import Campaign
 from tests.campaigns.smtp import start_smtp
 from tests.contacts.factories import make_contact
+from tests.helpers import database_url, start_celery, stop
 
 
 @pytest.fixture
@@ -57,3 +61,42 @@ def make_campaign(**fields) -> Campaign:
     campaign.full_clean()
     campaign.save()
     return campaign
+
+
+@pytest.fixture
+def processes(smtp, live_server, tmp_path):
+    """Start Celery workers and beat that send to `smtp`; stop every one at the end."""
+    started = []
+    env = {
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp.port),
+        "EMAIL_TIMEOUT": "5",
+        "SITE_URL": live_server.url,
+        "CAMPAIGN_TICK_SECONDS": "1",
+        "CAMPAIGN_BATCH_SIZE": "5",
+        "CAMPAIGN_LEASE_SECONDS": "10",
+    }
+
+    def start(kind: str):
+        args = ["worker", "--pool=solo"] if kind == "worker" else [
+            "beat", "--schedule", str(tmp_path / "beat-schedule")]  # fmt: skip
+        log = open(tmp_path / f"{kind}-{len(started)}.log", "w")  # noqa: SIM115
+        process = start_celery(*args, "--loglevel=INFO", log=log, **env)
+        started.append((process, log))
+        return process
+
+    yield start
+    for process, log in started:
+        if process.poll() is None:
+            stop(process)
+        log.close()
+
+
+def wait_for(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"still waiting, after {seconds} s, for {what}")

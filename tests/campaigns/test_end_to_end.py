@@ -3,63 +3,21 @@ to an SMTP server on loopback, with the web app answering the unsubscribe links.
 
 import os
 import signal
-import time
 import urllib.request
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from campaigns import services
 from campaigns.choices import TERMINAL
 from campaigns.models import Campaign, Delivery
 from contacts.models import ConsentEvent, Contact
-from tests.campaigns.conftest import MAILABLE, make_campaign
+from tests.campaigns.conftest import MAILABLE, make_campaign, wait_for
 from tests.contacts.factories import make_contact
-from tests.helpers import database_url, start_celery, stop
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def processes(smtp, live_server, tmp_path):
-    """Start Celery workers and beat that send to `smtp`; stop every one at the end."""
-    started = []
-    env = {
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp.port),
-        "EMAIL_TIMEOUT": "5",
-        "SITE_URL": live_server.url,
-        "CAMPAIGN_TICK_SECONDS": "1",
-        "CAMPAIGN_BATCH_SIZE": "5",
-        "CAMPAIGN_LEASE_SECONDS": "10",
-    }
-
-    def start(kind: str):
-        args = ["worker", "--pool=solo"] if kind == "worker" else [
-            "beat", "--schedule", str(tmp_path / "beat-schedule")]  # fmt: skip
-        log = open(tmp_path / f"{kind}-{len(started)}.log", "w")  # noqa: SIM115
-        process = start_celery(*args, "--loglevel=INFO", log=log, **env)
-        started.append((process, log))
-        return process
-
-    yield start
-    for process, log in started:
-        if process.poll() is None:
-            stop(process)
-        log.close()
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"still waiting, after {seconds} s, for {what}")
 
 
 def finished(campaign: Campaign):
@@ -91,9 +49,7 @@ def test_a_scheduled_campaign_reaches_exactly_the_mailable_audience(
     assert ConsentEvent.objects.filter(contact=marc, how="unsubscribe").count() == 1
 
 
-def test_a_worker_killed_mid_campaign_never_makes_anyone_receive_it_twice(
-    db, processes, smtp
-):
+def test_a_worker_killed_mid_campaign_never_makes_anyone_receive_it_twice(db, processes, smtp):
     addresses = {f"client{i}@exemple.fr" for i in range(30)}
     for address in sorted(addresses):
         make_contact(first_name="Client", email=address, email_status="subscribed",
