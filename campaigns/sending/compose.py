@@ -36,6 +36,8 @@ class Rendered:
     html: str
     headers: dict[str, str] = field(default_factory=dict)
     reply_to: str = ""
+    track_opens: bool = False
+    track_clicks: bool = False
 
 
 class Composer:
@@ -47,6 +49,10 @@ class Composer:
         self.from_email = formataddr((name, address), charset="utf-8")
         self.domain = address.rpartition("@")[2] or "localhost"
         self.reply_to = campaign.reply_to
+        self.tracking = {
+            "track_opens": campaign.track_opens,
+            "track_clicks": campaign.track_clicks,
+        }
         self.subject = templating.compile_template(campaign.subject)
         self.html = templating.compile_template(html_source(campaign))
         self.text = templating.compile_template(text_source(campaign))
@@ -77,6 +83,7 @@ class Composer:
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
             reply_to=self.reply_to,
+            **self.tracking,
         )
 
 
@@ -137,6 +144,9 @@ def to_django(message: Rendered, connection=None) -> EmailMultiAlternatives:
         connection=connection,
     )
     email.attach_alternative(message.html, "text/html")
+    # anymail reads these; other backends ignore them. Off unless the campaign asks.
+    email.track_opens = message.track_opens
+    email.track_clicks = message.track_clicks
     return email
 
 

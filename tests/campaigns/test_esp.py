@@ -74,9 +74,16 @@ def test_it_sends_through_the_esp_and_stores_its_message_id(esp, audience):
     assert params["subject"] == "Élodie, nos soldes commencent"
     assert params["extra_headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert params["extra_headers"]["Message-ID"].endswith("@boulangerie-lefevre.fr>")
+    assert (params["track_opens"], params["track_clicks"]) == (False, False)  # CNIL
     row = Delivery.objects.get(email="elodie@exemple.fr")
     assert row.esp_message_id == str(mail.outbox.index(message))
     assert row.status == "sent"
+
+
+def test_click_tracking_is_asked_of_the_esp_when_the_campaign_wants_it(esp, audience):
+    send(make_campaign(track_clicks=True))
+    params = mail.outbox[0].anymail_test_params
+    assert (params["track_opens"], params["track_clicks"]) == (False, True)
 
 
 def test_a_429_or_a_5xx_is_retried(scripted, audience):
