@@ -4,6 +4,7 @@ The admin, the `campaign` command and the Celery tasks all come here.
 """
 
 from celery import current_app
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -67,7 +68,12 @@ def pause(campaign: Campaign, reason: str = "") -> bool:
 
 def resume(campaign: Campaign) -> bool:
     """Resume sending; a campaign paused before it started waits for its date again."""
-    return move(campaign, "resume" if campaign.started_at else "unpause", paused_reason="")
+    if campaign.started_at is None:
+        return move(campaign, "unpause", paused_reason="")
+    resumed = move(campaign, "resume", paused_reason="")
+    if resumed:
+        nudge(campaign.pk)
+    return resumed
 
 
 def cancel(campaign: Campaign) -> bool:
@@ -130,6 +136,7 @@ def resend_unknown(campaign: Campaign) -> int:
         )
         if count:
             move(campaign, "reopen", finished_at=None)
+            nudge(campaign.pk)
     return count
 
 
@@ -165,3 +172,13 @@ def counters(campaign: Campaign) -> dict[str, int]:
 def tick_soon() -> None:
     """Run the beat tick now (after commit), so that "send now" need not wait for it."""
     transaction.on_commit(lambda: current_app.send_task("campaigns.tasks.tick"))
+
+
+def nudge(campaign_id: int) -> None:
+    """Queue the campaign's batch tasks once the current transaction commits."""
+
+    def enqueue():
+        for _ in range(settings.CAMPAIGN_PARALLEL_BATCHES):
+            current_app.send_task("campaigns.tasks.send_batch", args=[campaign_id])
+
+    transaction.on_commit(enqueue)

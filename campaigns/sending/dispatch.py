@@ -4,9 +4,8 @@ Scheduled campaigns are picked up here rather than with Celery ETAs, which Redis
 hold in worker memory and redeliver unpredictably; the database is the queue.
 """
 
-from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,12 +23,30 @@ def tick() -> None:
         status=CampaignStatus.SCHEDULED, scheduled_at__lte=now
     ):
         if services.start(campaign):
-            nudge(campaign.pk)
+            services.nudge(campaign.pk)
         else:
             services.finish_if_done(campaign)  # an empty audience
     for campaign in Campaign.objects.filter(status=CampaignStatus.SENDING):
-        if not services.finish_if_done(campaign) and _stalled(campaign):
-            nudge(campaign.pk)
+        if not services.finish_if_done(campaign) and _stalled_twice(campaign):
+            services.nudge(campaign.pk)
+
+
+def _stalled_twice(campaign: Campaign) -> bool:
+    """Whether the campaign looked stalled at this tick and at the one before.
+
+    A batch task queues the next one when it ends, so between two batches no claim is
+    held for a moment; two ticks in a row tell a stalled campaign from that gap, and keep
+    the tick from starting extra chains of batches.
+    """
+    key = f"campaigns:stalled:{campaign.pk}"
+    if not _stalled(campaign):
+        cache.delete(key)
+        return False
+    if cache.get(key):
+        cache.delete(key)
+        return True
+    cache.set(key, 1, timeout=settings.CAMPAIGN_TICK_SECONDS * 3)
+    return False
 
 
 def _stalled(campaign: Campaign) -> bool:
@@ -39,13 +56,3 @@ def _stalled(campaign: Campaign) -> bool:
     due = rows.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now).exists()
     held = Q(status__in=[DeliveryStatus.CLAIMED, DeliveryStatus.SENDING], lease_until__gte=now)
     return due and not rows.filter(held).exists()
-
-
-def nudge(campaign_id: int) -> None:
-    """Queue the campaign's batch tasks once the current transaction commits."""
-
-    def enqueue():
-        for _ in range(settings.CAMPAIGN_PARALLEL_BATCHES):
-            current_app.send_task("campaigns.tasks.send_batch", args=[campaign_id])
-
-    transaction.on_commit(enqueue)
