@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.choices import CampaignStatus, DeliveryStatus
+from campaigns.sending.compose import Composer
 from campaigns.templating import compile_template
 from contacts.models import Contact, Segment, Tag
 
@@ -77,8 +78,10 @@ class Campaign(models.Model):
         return self.name
 
     def clean(self):
-        """Refuse templates that use anything but the merge fields (see campaigns.templating)."""
+        """Refuse what cannot be sent: templates beyond the merge fields, unusable senders."""
         errors = {}
+        if "\n" in self.from_name or "\r" in self.from_name:
+            errors["from_name"] = [_("A name fits on one line.")]
         for name in ("subject", "preheader", "html_body", "text_body"):
             try:
                 compile_template(getattr(self, name))
@@ -86,6 +89,7 @@ class Campaign(models.Model):
                 errors[name] = e.messages
         if errors:
             raise ValidationError(errors)
+        Composer(self)  # what the fields make together: derived text, footer, sender
 
 
 class Delivery(models.Model):

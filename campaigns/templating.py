@@ -36,6 +36,16 @@ def compile_template(source: str) -> Template:
     return template
 
 
+def uses(template: Template, name: str) -> bool:
+    """Whether the template shows the merge field `name` (comments do not count)."""
+    return any(
+        isinstance(node, VariableNode)
+        and isinstance(node.filter_expression.var, Variable)
+        and node.filter_expression.var.lookups == (name,)
+        for node in template.nodelist
+    )
+
+
 def render(template: Template, fields: dict[str, str], html: bool) -> str:
     return template.render(Context(fields, autoescape=html))
 

@@ -5,16 +5,22 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from email.header import Header
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import formatdate, parseaddr
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
+from django.template import Template
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from campaigns import templating, unsubscribe
-from campaigns.models import Campaign
+
+if TYPE_CHECKING:
+    from campaigns.models import Campaign
 
 
 @dataclass(frozen=True)
@@ -41,21 +47,30 @@ class Rendered:
 
 
 class Composer:
-    """A campaign's templates, compiled once, rendering one message per recipient."""
+    """A campaign's templates, compiled once, rendering one message per recipient.
 
-    def __init__(self, campaign: Campaign):
+    Raises ValidationError (naming the field) when a template or the sender cannot be used;
+    Campaign.clean() builds one, so a saved campaign always composes.
+    """
+
+    def __init__(self, campaign: "Campaign"):
         self.campaign_id = campaign.pk
         name, address = sender(campaign)
-        self.from_email = formataddr((name, address), charset="utf-8")
-        self.domain = address.rpartition("@")[2] or "localhost"
-        self.reply_to = campaign.reply_to
+        self.from_email = _address((name, address), "from_email")
+        self.domain = self.from_email.rpartition("@")[2].rstrip(">") or "localhost"
+        self.reply_to = _address(("", campaign.reply_to), "reply_to") if campaign.reply_to else ""
         self.tracking = {
             "track_opens": campaign.track_opens,
             "track_clicks": campaign.track_clicks,
         }
-        self.subject = templating.compile_template(campaign.subject)
-        self.html = templating.compile_template(html_source(campaign))
-        self.text = templating.compile_template(text_source(campaign))
+        self.subject = _compile(campaign.subject, "subject")
+        self.preheader = _compile(campaign.preheader, "preheader")
+        self.html = _with_footer(
+            _compile(campaign.html_body, "html_body"), campaign.html_body, html=True
+        )
+        text_field = "text_body" if campaign.text_body else "html_body"
+        text = campaign.text_body or templating.html_to_text(campaign.html_body)
+        self.text = _with_footer(_compile(text, text_field), text, html=False)
         self.unsubscribe_prefix = unsubscribe.url_prefix()
 
     def render(self, recipient: Recipient) -> Rendered:
@@ -69,13 +84,17 @@ class Composer:
             "unsubscribe_url": url,
         }
         subject = templating.render(self.subject, fields, html=False)
+        html = templating.render(self.html, fields, html=True)
+        preheader = templating.render(self.preheader, fields, html=True)
         return Rendered(
             from_email=self.from_email,
             to=recipient.email,
             # A merge field must not be able to start a new header line.
             subject=" ".join(subject.split()),
             text=templating.render(self.text, fields, html=False),
-            html=templating.render(self.html, fields, html=True),
+            html=_insert(html, r"<body[^>]*>", _PREHEADER % preheader, after=True)
+            if preheader
+            else html,
             headers={
                 "Message-ID": f"<{recipient.delivery_id}.{secrets.token_hex(6)}@{self.domain}>",
                 "List-Id": f"<carnet.{self.domain}>",
@@ -87,41 +106,42 @@ class Composer:
         )
 
 
-def sender(campaign: Campaign) -> tuple[str, str]:
+_PREHEADER = '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">%s</div>'
+
+
+def sender(campaign: "Campaign") -> tuple[str, str]:
     default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return campaign.from_name or default_name, campaign.from_email or default_address
 
 
-def html_source(campaign: Campaign) -> str:
-    """Return the HTML template: the body, with the preheader and an unsubscribe footer."""
-    html = campaign.html_body
-    if campaign.preheader:
-        hidden = (
-            '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">'
-            f"{campaign.preheader}</div>"
-        )
-        html = _insert(html, r"<body[^>]*>", hidden, after=True)
-    if "unsubscribe_url" not in campaign.html_body:
-        with translation.override(settings.LANGUAGE_CODE):
+def _address(pair: tuple[str, str], field: str) -> str:
+    """Return the address as a header may carry it: name encoded, domain in punycode."""
+    try:
+        return sanitize_address(pair, "utf-8")
+    except ValueError as e:
+        raise ValidationError({field: _("This address cannot be used: %(error)s") % {"error": e}})
+
+
+def _compile(source: str, field: str) -> Template:
+    try:
+        return templating.compile_template(source)
+    except ValidationError as e:
+        raise ValidationError({field: e.messages}) from e
+
+
+def _with_footer(template: Template, source: str, html: bool) -> Template:
+    """Add a visible unsubscribe link to a body that has none."""
+    if templating.uses(template, "unsubscribe_url"):
+        return template
+    with translation.override(settings.LANGUAGE_CODE):
+        if html:
             footer = (
                 '<p style="font-size:12px;color:#666">'
                 f'<a href="{{{{ unsubscribe_url }}}}">{escape(_("Unsubscribe"))}</a></p>'
             )
-        html = _insert(html, r"</body>", footer, after=False)
-    return html
-
-
-def text_source(campaign: Campaign) -> str:
-    text = campaign.text_body or templating.html_to_text(campaign.html_body)
-    if "unsubscribe_url" not in text:
-        with translation.override(settings.LANGUAGE_CODE):
-            text = (
-                text.rstrip("\n")
-                + "\n\n-- \n"
-                + _("Unsubscribe: %(url)s") % {"url": "{{ unsubscribe_url }}"}
-                + "\n"
-            )
-    return text
+            return templating.compile_template(_insert(source, r"</body>", footer, after=False))
+        line = _("Unsubscribe: %(url)s") % {"url": "{{ unsubscribe_url }}"}
+        return templating.compile_template(f"{source.rstrip()}\n\n-- \n{line}\n")
 
 
 def _insert(html: str, pattern: str, addition: str, after: bool) -> str:
@@ -159,7 +179,7 @@ def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
     boundary = "=_carnet_" + secrets.token_hex(12)
     headers = {
         "From": message.from_email,
-        "To": message.to,
+        "To": sanitize_address(message.to, "utf-8"),
         "Subject": _header(message.subject),
         "Date": formatdate(localtime=True),
         **message.headers,
