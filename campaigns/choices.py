@@ -62,3 +62,5 @@ class Outcome(models.TextChoices):
     FAILED = "failed"  # refused for good (5xx): never retried
     BOUNCED = "bounced"  # the recipient's address was refused for good: suppress it
     UNCERTAIN = "uncertain"  # the connection broke while handing over: may have left
+    UNAVAILABLE = "unavailable"  # the server or ESP cannot be reached now: nothing left
+    REFUSED = "refused"  # the server or ESP refuses us (login, sender): fix the settings

@@ -3,15 +3,21 @@
 The admin, the `campaign` command and the Celery tasks all come here.
 """
 
+import logging
+from datetime import timedelta
+
 from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from campaigns.choices import CAMPAIGN_MOVES, DeliveryStatus
+from campaigns.choices import CAMPAIGN_MOVES, CampaignStatus, DeliveryStatus
 from campaigns.models import Campaign, Delivery
 from contacts.models import Contact, Tag
+
+log = logging.getLogger(__name__)
 
 
 def audience(campaign: Campaign) -> QuerySet[Contact]:
@@ -115,9 +121,16 @@ def fan_out(campaign: Campaign) -> int:
 
 def finish_if_done(campaign: Campaign) -> bool:
     """Mark a sending campaign sent once every delivery is in a final state."""
-    if campaign.deliveries.filter(status__in=list(_open())).exists():
-        return False
-    return move(campaign, "finish", finished_at=timezone.now())
+    still_open = Delivery.objects.filter(campaign=OuterRef("pk"), status__in=list(_open()))
+    # One statement: a resend committed between a check and the move cannot be stranded.
+    moved = (
+        Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING)
+        .exclude(Exists(still_open))
+        .update(status=CampaignStatus.SENT, finished_at=timezone.now())
+    )
+    if moved:
+        campaign.status = CampaignStatus.SENT
+    return bool(moved)
 
 
 def _open():
@@ -125,15 +138,22 @@ def _open():
 
 
 def resend_unknown(campaign: Campaign) -> int:
-    """Queue again, at the user's request, the deliveries whose outcome is unknown."""
+    """Queue again, at the user's request, the deliveries whose outcome is unknown.
+
+    Only rows whose worker is surely gone: one still sending after its lease could yet
+    record its send, and the resend would make it twice.
+    """
+    if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.PAUSED,
+                               CampaignStatus.SENT):  # fmt: skip
+        return 0
+    long_ago = timezone.now() - timedelta(seconds=settings.CAMPAIGN_LEASE_SECONDS)
     with transaction.atomic():
-        count = campaign.deliveries.filter(status=DeliveryStatus.UNKNOWN).update(
-            status=DeliveryStatus.PENDING,
-            claim="",
-            lease_until=None,
-            error="",
-            next_attempt_at=timezone.now(),
-        )
+        count = (
+            campaign.deliveries.filter(status=DeliveryStatus.UNKNOWN)
+            .filter(Q(lease_until=None) | Q(lease_until__lt=long_ago))
+            .update(status=DeliveryStatus.PENDING, claim="", lease_until=None, error="",
+                    next_attempt_at=timezone.now())
+        )  # fmt: skip
         if count:
             move(campaign, "reopen", finished_at=None)
             nudge(campaign.pk)
@@ -178,7 +198,33 @@ def nudge(campaign_id: int) -> None:
     """Queue the campaign's batch tasks once the current transaction commits."""
 
     def enqueue():
-        for _ in range(settings.CAMPAIGN_PARALLEL_BATCHES):
+        for _batch in range(settings.CAMPAIGN_PARALLEL_BATCHES):
             current_app.send_task("campaigns.tasks.send_batch", args=[campaign_id])
 
     transaction.on_commit(enqueue)
+
+
+def pause_if_unhealthy(campaign: Campaign) -> bool:
+    """Pause a sending campaign whose complaint or bounce rate is past its limit."""
+    if campaign.status != CampaignStatus.SENDING:
+        return False
+    rates = campaign.deliveries.aggregate(
+        tried=Count("pk", filter=Q(status__in=_TRIED)),
+        bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
+        complained=Count("pk", filter=Q(complained_at__isnull=False)),
+    )
+    tried = rates["tried"]
+    if tried < settings.CAMPAIGN_PAUSE_MIN_SENT:
+        return False
+    if rates["complained"] / tried >= settings.CAMPAIGN_PAUSE_COMPLAINT_RATE:
+        reason = _("complaint rate %(rate).1f%%") % {"rate": rates["complained"] / tried * 100}
+    elif rates["bounced"] / tried >= settings.CAMPAIGN_PAUSE_BOUNCE_RATE:
+        reason = _("bounce rate %(rate).1f%%") % {"rate": rates["bounced"] / tried * 100}
+    else:
+        return False
+    log.warning("Campaign %s paused: %s", campaign.pk, reason)
+    return pause(campaign, reason)
+
+
+# Deliveries that were handed over, or refused: the denominator of the health rates.
+_TRIED = [DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN]

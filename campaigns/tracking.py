@@ -10,16 +10,13 @@ import hashlib
 import logging
 
 from anymail.signals import AnymailTrackingEvent, tracking
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from campaigns import services
-from campaigns.choices import CampaignStatus, DeliveryStatus
-from campaigns.models import Campaign, Delivery, TrackingEvent
+from campaigns.models import Delivery, TrackingEvent
 from campaigns.suppression import suppress
 from contacts.choices import EmailStatus
 from contacts.models import Contact
@@ -84,6 +81,8 @@ def _delivery(event: AnymailTrackingEvent) -> Delivery | None:
 def _apply(event: AnymailTrackingEvent, delivery: Delivery | None, at) -> None:
     if event.event_type not in EFFECTS:
         return
+    if event.event_type == "bounced" and not _permanent(event):
+        return  # a full mailbox, greylisting: stored, but neither a bounce nor a suppression
     field, status = EFFECTS[event.event_type]
     if delivery is not None:
         Delivery.objects.filter(
@@ -98,7 +97,19 @@ def _apply(event: AnymailTrackingEvent, delivery: Delivery | None, at) -> None:
     reason = event.reject_reason or event.event_type
     suppress(contact.pk, status, campaign, reason)
     if campaign is not None and status != EmailStatus.UNSUBSCRIBED:
-        pause_if_unhealthy(campaign)
+        services.pause_if_unhealthy(campaign)
+
+
+def _permanent(event: AnymailTrackingEvent) -> bool:
+    """Whether a bounce is for good: anymail calls some ESPs' soft bounces "bounced" too."""
+    esp_event = event.esp_event if isinstance(event.esp_event, dict) else {}
+    if "bounce" in esp_event:  # Amazon SES
+        return esp_event["bounce"].get("bounceType") == "Permanent"
+    if esp_event.get("RecordType") == "Bounce":  # Postmark
+        return esp_event.get("Type") in ("HardBounce", "BadEmailAddress")
+    if "event" in esp_event and "ts_epoch" in esp_event:  # Brevo
+        return esp_event["event"] in ("hard_bounce", "invalid_email")
+    return True  # Mailgun and the others report temporary failures as "deferred"
 
 
 def _contact(event: AnymailTrackingEvent, delivery: Delivery | None) -> Contact | None:
@@ -107,27 +118,3 @@ def _contact(event: AnymailTrackingEvent, delivery: Delivery | None) -> Contact 
     if event.recipient:
         return Contact.objects.filter(email__iexact=event.recipient).only("pk").first()
     return None
-
-
-def pause_if_unhealthy(campaign: Campaign) -> bool:
-    """Pause a sending campaign whose complaint or bounce rate is past its limit."""
-    if campaign.status != CampaignStatus.SENDING:
-        return False
-    rates = campaign.deliveries.aggregate(
-        sent=Count("pk", filter=Q(status=DeliveryStatus.SENT)),
-        bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
-        complained=Count("pk", filter=Q(complained_at__isnull=False)),
-    )
-    sent = rates["sent"]
-    if sent < settings.CAMPAIGN_PAUSE_MIN_SENT:
-        return False
-    if rates["complained"] / sent >= settings.CAMPAIGN_PAUSE_COMPLAINT_RATE:
-        reason = _("complaint rate %(rate).1f%%")
-        rate = rates["complained"] / sent
-    elif rates["bounced"] / sent >= settings.CAMPAIGN_PAUSE_BOUNCE_RATE:
-        reason = _("bounce rate %(rate).1f%%")
-        rate = rates["bounced"] / sent
-    else:
-        return False
-    log.warning("Campaign %s paused: %s", campaign.pk, reason % {"rate": rate * 100})
-    return services.pause(campaign, reason % {"rate": rate * 100})

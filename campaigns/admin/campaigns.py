@@ -75,7 +75,12 @@ class CampaignAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+            obj.save()
+            return
+        # Only what the form changed: the tick may have started the campaign meanwhile,
+        # and a whole-row save would put its status and start date back.
+        concrete = {f.name for f in Campaign._meta.concrete_fields}
+        obj.save(update_fields=[name for name in form.changed_data if name in concrete])
 
     def get_urls(self):
         view = self.admin_site.admin_view

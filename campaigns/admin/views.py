@@ -38,14 +38,22 @@ def status_context(campaign: Campaign) -> dict:
     }
 
 
-def _sample(campaign: Campaign, wanted: str) -> Contact:
-    """Return the contact to render as: the one asked for, else the audience's first."""
+def _sample(request: HttpRequest, campaign: Campaign, wanted: str) -> Contact:
+    """Return the contact to render as: the one asked for, else the audience's first.
+
+    Only for users who may see contacts; others see the message as "Marie Exemple".
+    """
+    if not request.user.has_perm("contacts.view_contact"):
+        return _EXAMPLE
     if wanted:
         found = Contact.objects.filter(email__iexact=wanted.strip()).select_related("company")
         if found.exists():
             return found.first()
     first = services.audience(campaign).select_related("company").order_by("pk").first()
-    return first or Contact(first_name="Marie", last_name="Exemple", email="marie@exemple.fr")
+    return first or _EXAMPLE
+
+
+_EXAMPLE = Contact(first_name="Marie", last_name="Exemple", email="marie@exemple.fr")
 
 
 def _recipient(contact: Contact, to: str | None = None) -> Recipient:
@@ -61,7 +69,7 @@ def _recipient(contact: Contact, to: str | None = None) -> Recipient:
 
 
 def preview(request: HttpRequest, campaign: Campaign, context: dict) -> TemplateResponse:
-    contact = _sample(campaign, request.GET.get("contact", ""))
+    contact = _sample(request, campaign, request.GET.get("contact", ""))
     try:
         message = Composer(campaign).render(_recipient(contact))
     except ValidationError as e:
@@ -77,7 +85,7 @@ def send_test(request: HttpRequest, campaign: Campaign) -> None:
     try:
         validate_email(address)
         message = Composer(campaign).render(
-            _recipient(_sample(campaign, request.POST.get("contact", "")), to=address)
+            _recipient(_sample(request, campaign, request.POST.get("contact", "")), to=address)
         )
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))

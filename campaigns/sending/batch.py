@@ -1,9 +1,13 @@
 """Send one batch of a campaign: claim, then for each row check, hand over, record."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from campaigns import services
 from campaigns.choices import CampaignStatus, Outcome
 from campaigns.models import Campaign
 from campaigns.sending.compose import Composer, Recipient
@@ -21,16 +25,29 @@ def send_batch(campaign_id: int) -> int:
     campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).first()
     if campaign is None:
         return 0
-    ledger = claim(campaign_id, settings.CAMPAIGN_BATCH_SIZE)
+    try:
+        composer = Composer(campaign)
+    except ValidationError as e:  # saved before a rule existed, say: stop and say why
+        services.pause(campaign, " ".join(e.messages))
+        return 0
+    ledger = claim(campaign_id, _batch_size())
     if ledger is None:
         return 0
     transport = open_transport()
     try:
-        _send_all(Composer(campaign), ledger, transport, campaign)
+        _send_all(composer, ledger, transport, campaign)
     finally:
         ledger.close()
         transport.close()
     return len(ledger.recipients)
+
+
+def _batch_size() -> int:
+    """Claim no more than a limited rate can send well within a lease."""
+    size = settings.CAMPAIGN_BATCH_SIZE
+    if settings.SEND_RATE_PER_SECOND:
+        size = min(size, settings.SEND_RATE_PER_SECOND * settings.CAMPAIGN_LEASE_SECONDS // 2)
+    return max(1, size)
 
 
 def _send_all(composer: Composer, ledger: Ledger, transport, campaign: Campaign) -> None:
@@ -45,10 +62,13 @@ def _send_all(composer: Composer, ledger: Ledger, transport, campaign: Campaign)
         if state is HandOver.STOPPED:
             return
         if state is HandOver.HANDED:
-            _record(ledger, recipient, attempts, transport.send(message), campaign)
+            result = transport.send(message)
+            if not _record(ledger, recipient, attempts, result, campaign):
+                return
 
 
 def _record(ledger: Ledger, recipient: Recipient, attempts: int, result: Result, campaign):
+    """Write the outcome of one message; return whether the batch may go on."""
     match result.outcome:
         case Outcome.SENT:
             ledger.sent(recipient, result.esp_message_id)
@@ -57,8 +77,19 @@ def _record(ledger: Ledger, recipient: Recipient, attempts: int, result: Result,
         case Outcome.FAILED:
             ledger.fail(recipient.delivery_id, result.error)
         case Outcome.BOUNCED:
-            ledger.fail(recipient.delivery_id, result.error)
+            ledger.bounced(recipient.delivery_id, result.error)
             suppress(recipient.contact_id, EmailStatus.BOUNCED, campaign, result.error)
+            services.pause_if_unhealthy(campaign)
         case Outcome.UNCERTAIN:
             log.warning("Delivery %s: outcome unknown: %s", recipient.delivery_id, result.error)
             ledger.uncertain(recipient.delivery_id, result.error)
+        case Outcome.UNAVAILABLE | Outcome.REFUSED:
+            # Nothing left and nothing will: the rows wait, without spending their tries.
+            later = timezone.now() + timedelta(seconds=settings.CAMPAIGN_RETRY_SECONDS)
+            ledger.put_back(recipient.delivery_id, later, result.error)
+            ledger.release_rest(until=later)
+            if result.outcome is Outcome.REFUSED:
+                log.error("Campaign %s paused: %s", campaign.pk, result.error)
+                services.pause(campaign, result.error)
+            return False
+    return True

@@ -119,7 +119,8 @@ def _address(pair: tuple[str, str], field: str) -> str:
     try:
         return sanitize_address(pair, "utf-8")
     except ValueError as e:
-        raise ValidationError({field: _("This address cannot be used: %(error)s") % {"error": e}})
+        message = _("This address cannot be used: %(error)s") % {"error": e}
+        raise ValidationError({field: message}) from e
 
 
 def _compile(source: str, field: str) -> Template:

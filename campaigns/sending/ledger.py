@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from campaigns.choices import CampaignStatus, DeliveryStatus
@@ -137,13 +138,17 @@ class Ledger:
     def _why_not(self, delivery_id: int) -> HandOver:
         row = (
             Delivery.objects.filter(pk=delivery_id)
-            .values("status", "claim", "campaign__status")
+            .annotate(mailable=Exists(_mailable_contact()))
+            .values("status", "claim", "campaign__status", "mailable")
             .first()
         )
         if row is None or row["claim"] != self.token or row["status"] != DeliveryStatus.CLAIMED:
             return HandOver.LOST
         if row["campaign__status"] != CampaignStatus.SENDING:
             return HandOver.STOPPED
+        if row["mailable"]:  # the campaign was paused and resumed in between: try later
+            self._mine(delivery_id).update(status=DeliveryStatus.PENDING, claim="")
+            return HandOver.LOST
         self._close(delivery_id, DeliveryStatus.SKIPPED, "may no longer be emailed")
         return HandOver.SKIPPED
 
@@ -166,17 +171,29 @@ class Ledger:
             self.fail(delivery_id, error)
             return
         delay = min(settings.CAMPAIGN_RETRY_SECONDS * 2**attempts, 3600)
-        self._mine(delivery_id).update(
-            status=DeliveryStatus.PENDING,
-            claim="",
-            lease_until=None,
-            error=error,
-            attempts=attempts + 1,
-            next_attempt_at=timezone.now() + timedelta(seconds=delay),
-        )
+        self._requeue(delivery_id, timezone.now() + timedelta(seconds=delay), error, attempts + 1)
+
+    def put_back(self, delivery_id: int, until: datetime, error: str) -> None:
+        """Requeue a row that never left because the server could not be used at all."""
+        self._requeue(delivery_id, until, error, attempts=None)
+
+    def _requeue(self, delivery_id: int, until: datetime, error: str, attempts) -> None:
+        # Only a row still being handed over by us: one the reaper made unknown, or whose
+        # campaign was cancelled meanwhile (the reaper skips those), stays where it is.
+        fields = {"attempts": attempts} if attempts is not None else {}
+        self._mine(delivery_id).filter(status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.PENDING, claim="", lease_until=None, error=error[:500],
+            next_attempt_at=until, **fields,
+        )  # fmt: skip
 
     def fail(self, delivery_id: int, error: str) -> None:
         self._close(delivery_id, DeliveryStatus.FAILED, error)
+
+    def bounced(self, delivery_id: int, error: str) -> None:
+        self._mine(delivery_id).update(
+            status=DeliveryStatus.FAILED, lease_until=None, error=error[:500],
+            bounced_at=timezone.now(),
+        )  # fmt: skip
 
     def uncertain(self, delivery_id: int, error: str) -> None:
         self._close(delivery_id, DeliveryStatus.UNKNOWN, error)
@@ -203,6 +220,11 @@ class Ledger:
         Contact.objects.filter(pk__in=self.sent_contacts).update(last_contacted_at=timezone.now())
 
 
+def _mailable_contact():
+    mailable = Contact.objects.mailable()
+    return mailable.filter(pk=OuterRef("contact_id"), email=OuterRef("email"))
+
+
 def reap() -> tuple[int, int]:
     """Take back expired claims; return (rows requeued, rows made unknown)."""
     now = timezone.now()
@@ -216,4 +238,8 @@ def reap() -> tuple[int, int]:
         status=DeliveryStatus.UNKNOWN,
         error="The worker stopped while handing this message over.",
     )
+    # A row requeued by a worker after its campaign was cancelled will never be sent.
+    Delivery.objects.filter(
+        campaign__status=CampaignStatus.CANCELLED, status=DeliveryStatus.PENDING
+    ).update(status=DeliveryStatus.SKIPPED, error="campaign cancelled")
     return requeued, unknown

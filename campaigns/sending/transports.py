@@ -5,16 +5,19 @@ every message, one of the `Outcome`s: sent, retry, failed, bounced, or uncertain
 connection broke while the message was being handed over, so it may have left.
 """
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.utils import parseaddr
 
+import requests
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.utils.module_loading import import_string
+from urllib3.exceptions import NewConnectionError
 
 from campaigns.choices import Outcome
 from campaigns.sending.compose import Rendered, to_bytes, to_django
@@ -47,6 +50,25 @@ class _SMTP_SSL(_HandOverMixin, smtplib.SMTP_SSL):
 
 def _by_code(code: int, error: str, permanent: Outcome = Outcome.FAILED) -> Result:
     return Result(Outcome.RETRY if 400 <= code < 500 else permanent, f"{code} {error}"[:500])
+
+
+_ENHANCED_CODE = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+def _refused_recipient(code: int, error: str) -> Result:
+    """Sort a refused RCPT: retry a 4xx; a 5xx bounces only when it is about the address.
+
+    "550 5.1.1 no such user" is a hard bounce; "554 5.7.1 relay denied" or a blocklist is
+    about us, not the address, and must not silence it.
+    """
+    if 400 <= code < 500:
+        return Result(Outcome.RETRY, f"{code} {error}"[:500])
+    enhanced = _ENHANCED_CODE.search(error)
+    if enhanced:
+        about_address = enhanced.group(2) == "1" or enhanced.group(2, 3) == ("2", "1")
+    else:
+        about_address = code in (550, 551, 553)
+    return Result(Outcome.BOUNCED if about_address else Outcome.FAILED, f"{code} {error}"[:500])
 
 
 class SmtpTransport:
@@ -86,25 +108,34 @@ class SmtpTransport:
             if self.connection is None:
                 self.open()
         except smtplib.SMTPResponseException as e:
-            return _by_code(e.smtp_code, _text(e.smtp_error))
+            # A 5xx greeting, a refused login: the server will not take our mail at all.
+            outcome = Outcome.UNAVAILABLE if e.smtp_code < 500 else Outcome.REFUSED
+            return Result(outcome, f"{e.smtp_code} {_text(e.smtp_error)}"[:500])
         except (smtplib.SMTPException, OSError) as e:
-            return Result(Outcome.RETRY, f"connection: {e}"[:500])
-        return self._send(self.connection, message)
+            return Result(Outcome.UNAVAILABLE, f"connection: {e}"[:500])
+        try:
+            data = to_bytes(message, self.connection.has_extn("8bitmime"))
+        except (ValueError, UnicodeError) as e:
+            return Result(Outcome.FAILED, f"cannot be written: {e}"[:500])
+        return self._send(self.connection, message, data)
 
-    def _send(self, connection: _SMTP, message: Rendered) -> Result:
-        eight_bit = connection.has_extn("8bitmime")
+    def _send(self, connection: _SMTP, message: Rendered, data: bytes) -> Result:
         connection.handing_over = False
         try:
             connection.sendmail(
                 parse_address(message.from_email),
                 [message.to],
-                to_bytes(message, eight_bit),
-                mail_options=["BODY=8BITMIME"] if eight_bit else [],
+                data,
+                mail_options=["BODY=8BITMIME"] if connection.has_extn("8bitmime") else [],
             )
         except smtplib.SMTPRecipientsRefused as e:
             code, error = next(iter(e.recipients.values()))
-            return self._after_refusal(_by_code(code, _text(error), Outcome.BOUNCED))
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as e:
+            return self._after_refusal(_refused_recipient(code, _text(error)))
+        except smtplib.SMTPSenderRefused as e:
+            return self._after_refusal(
+                _by_code(e.smtp_code, _text(e.smtp_error), permanent=Outcome.REFUSED)
+            )
+        except smtplib.SMTPDataError as e:
             return self._after_refusal(_by_code(e.smtp_code, _text(e.smtp_error)))
         except smtplib.SMTPResponseException as e:
             self._drop()
@@ -157,22 +188,34 @@ class BackendTransport:
 
 
 def _api_error(error: AnymailAPIError) -> Result:
+    """Sort an ESP's error; anything that may have reached the ESP is never retried."""
     code = error.status_code
     text = str(error).splitlines()[0][:500] if str(error) else type(error).__name__
     if code is None:
-        # No answer from the ESP: refused before the request left, or lost afterwards.
-        cause = type(error.__cause__).__name__ if error.__cause__ else ""
-        refused = cause in ("ConnectionError", "ConnectTimeout", "SSLError")
-        return Result(Outcome.RETRY if refused else Outcome.UNCERTAIN, text)
-    if code == 429 or code >= 500:
+        return Result(Outcome.UNAVAILABLE if _never_connected(error) else Outcome.UNCERTAIN, text)
+    if code in (429, 503):  # "slow down", "come back later": the ESP says it took nothing
         return Result(Outcome.RETRY, text)
-    return Result(Outcome.FAILED, text)
+    if code in (401, 403):
+        return Result(Outcome.REFUSED, text)
+    return Result(Outcome.FAILED if code < 500 else Outcome.UNCERTAIN, text)
+
+
+def _never_connected(error: AnymailAPIError) -> bool:
+    """Whether the request failed before a connection to the ESP was made."""
+    cause = error.__cause__
+    if isinstance(cause, requests.ConnectTimeout):
+        return True
+    reason = getattr(cause.args[0], "reason", None) if cause and cause.args else None
+    return isinstance(cause, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
 def open_transport() -> SmtpTransport | BackendTransport:
     """Return the transport the settings choose: SMTP unless EMAIL_BACKEND says otherwise."""
     backend = import_string(settings.EMAIL_BACKEND)
-    transport = SmtpTransport() if issubclass(backend, SmtpBackend) else BackendTransport()
+    if issubclass(backend, SmtpBackend):
+        return SmtpTransport()  # connects on the first message
+    transport = BackendTransport()
+    transport.open()  # one ESP session for the whole batch
     return transport
 
 

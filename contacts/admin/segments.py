@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,8 @@ class SegmentAdmin(admin.ModelAdmin):
 
     def count_view(self, request):
         """Count the contacts the form being edited would match (the form's live count)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         form = SegmentForm(request.POST)
         form.is_valid()  # an incomplete form still counts on what it has
         data = form.cleaned_data

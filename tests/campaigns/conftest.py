@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from campaigns.models import Campaign
+from crm.celery import app as celery_app
 from tests.campaigns.smtp import start_smtp
 from tests.contacts.factories import make_contact
 from tests.helpers import database_url, start_celery, stop
@@ -77,6 +78,9 @@ def processes(smtp, live_server, tmp_path):
         "CAMPAIGN_BATCH_SIZE": "5",
         "CAMPAIGN_LEASE_SECONDS": "10",
     }
+
+    # Tasks queued by earlier tests (which had no worker) must not reach these workers.
+    celery_app.control.purge()
 
     def start(kind: str):
         args = ["worker", "--pool=solo"] if kind == "worker" else [

@@ -30,10 +30,11 @@ class Received:
 @dataclass
 class Recorder:
     messages: list[Received] = field(default_factory=list)
-    # recipient → [answer, times]: "421", "451", "550" at RCPT, "timeout" after DATA
+    # recipient → [answer, times]: "421", "451", "550", "554" at RCPT, "timeout" after DATA
     faults: dict[str, list] = field(default_factory=dict)
     hang_seconds: float = 3.0
     delay_seconds: float = 0.0  # how long each message takes to be accepted
+    refuse_sender: str = ""  # an answer to MAIL FROM, such as "553 5.7.1 not yours"
     on_message: object = None  # called (in the server's thread) with each message received
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -45,10 +46,18 @@ class Recorder:
                 return fault[0]
         return None
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         answer = {"421": "421 4.7.0 Try again later, closing",
                   "451": "451 4.3.0 Temporary local problem",
-                  "550": "550 5.1.1 No such user here"}  # fmt: skip
+                  "550": "550 5.1.1 No such user here",
+                  "554": "554 5.7.1 Relay access denied"}  # fmt: skip
         fault = self._fault(address)
         if fault in answer:
             return answer[fault]

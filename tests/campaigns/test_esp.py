@@ -1,15 +1,20 @@
 """Sending through an ESP: anymail's test backend stands in for the ESP's servers."""
 
+from http.client import RemoteDisconnected
+
 import pytest
 import requests
 from anymail.backends.test import EmailBackend as AnymailTestBackend
 from anymail.exceptions import AnymailRequestsAPIError
 from anymail.message import AnymailRecipientStatus
 from django.core import mail
+from django.utils import timezone
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from campaigns import services
-from campaigns.models import Delivery
+from campaigns.models import Campaign, Delivery
 from campaigns.sending.batch import send_batch
+from campaigns.sending.ledger import reap
 from tests.campaigns.conftest import MAILABLE, make_campaign
 
 # How the fake ESP answers, by recipient: an HTTP status, or a requests exception.
@@ -19,8 +24,24 @@ ANSWERS: dict[str, object] = {}
 class ScriptedEsp(AnymailTestBackend):
     """anymail's test backend, answering some recipients as a failing ESP would."""
 
+    sessions = 0  # opened, like anymail's requests-based backends count theirs
+    session = None
+
+    def open(self):
+        if self.session:
+            return False
+        self.session = object()
+        type(self).sessions += 1
+        return True
+
+    def close(self):
+        self.session = None
+
     def post_to_esp(self, payload, message):
         answer = ANSWERS.get(message.to[0])
+        if answer == "cancel, then 503":
+            services.cancel(Campaign.objects.get())
+            answer = 503
         if isinstance(answer, int):
             response = requests.Response()
             response.status_code = answer
@@ -50,6 +71,7 @@ def esp(settings):
 @pytest.fixture
 def scripted(esp, settings):
     settings.EMAIL_BACKEND = f"{__name__}.ScriptedEsp"
+    ScriptedEsp.sessions = 0
     return ANSWERS
 
 
@@ -86,7 +108,7 @@ def test_click_tracking_is_asked_of_the_esp_when_the_campaign_wants_it(esp, audi
     assert (params["track_opens"], params["track_clicks"]) == (False, True)
 
 
-def test_a_429_or_a_5xx_is_retried(scripted, audience):
+def test_a_429_or_a_503_is_retried(scripted, audience):
     scripted["elodie@exemple.fr"] = 429
     scripted["marc@exemple.fr"] = 503
     send()
@@ -108,9 +130,60 @@ def test_a_refused_recipient_fails_and_is_suppressed(scripted, audience):
     assert audience["ines"].email_status == "bounced"
 
 
-def test_no_connection_is_retried_but_a_lost_answer_is_unknown(scripted, audience):
-    scripted["elodie@exemple.fr"] = requests.ConnectionError("refused")
-    scripted["marc@exemple.fr"] = requests.ReadTimeout("no answer")
+def refused_connection() -> requests.ConnectionError:
+    """What requests raises when the ESP's server cannot even be reached."""
+    reason = NewConnectionError(None, "Connection refused")
+    return requests.ConnectionError(MaxRetryError(None, "/v3/messages", reason=reason))
+
+
+def test_no_connection_puts_the_batch_back_without_spending_tries(scripted, audience):
+    scripted["elodie@exemple.fr"] = refused_connection()
+    campaign = send()
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("pending", 0)}
+    assert Delivery.objects.filter(next_attempt_at__lte=timezone.now()).count() == 0
+    campaign.refresh_from_db()
+    assert campaign.status == "sending"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        requests.ReadTimeout("no answer"),
+        requests.ConnectionError("Connection aborted.", RemoteDisconnected("closed")),
+        500,
+        504,
+    ],
+)
+def test_an_answer_lost_after_the_request_left_is_unknown_never_retried(
+    scripted, audience, answer
+):
+    scripted["marc@exemple.fr"] = answer
     send()
-    assert status("elodie@exemple.fr") == "pending"
     assert status("marc@exemple.fr") == "unknown"
+
+
+def test_credentials_refused_pause_the_campaign_and_keep_every_row(scripted, audience):
+    scripted["elodie@exemple.fr"] = 401
+    campaign = send()
+    campaign.refresh_from_db()
+    assert campaign.status == "paused"
+    assert "401" in campaign.paused_reason
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("pending", 0)}
+
+
+def test_a_row_requeued_after_its_campaign_was_cancelled_ends_skipped(scripted, audience):
+    campaign = make_campaign()
+    services.schedule(campaign)
+    services.start(campaign)
+    ANSWERS["elodie@exemple.fr"] = "cancel, then 503"
+    while send_batch(campaign.pk):
+        pass
+    reap()
+    assert status("elodie@exemple.fr") == "skipped"
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"skipped"}
+
+
+def test_one_esp_session_serves_a_whole_batch(scripted, audience):
+    send()
+    assert len(mail.outbox) == 3
+    assert ScriptedEsp.sessions == 1

@@ -98,6 +98,7 @@ def test_a_451_is_retried_later_with_a_backoff(smtp, audience, settings):
     assert (row.status, row.attempts) == ("pending", 1)
     assert row.error.startswith("451")
     assert row.next_attempt_at > timezone.now() + timedelta(seconds=50)
+    campaign.refresh_from_db()
     assert campaign.status == "sending"
     Delivery.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())  # time passes
     send_all(campaign)
@@ -119,6 +120,8 @@ def test_a_550_fails_the_row_and_suppresses_the_address_for_good(smtp, audience)
     send_all(campaign)
     row = delivery(campaign, "ines@exemple.fr")
     assert (row.status, row.error[:3]) == ("failed", "550")
+    assert row.bounced_at is not None
+    assert services.counters(campaign)["bounced"] == 1
     ines = audience["ines"]
     ines.refresh_from_db()
     assert ines.email_status == "bounced"
@@ -153,12 +156,32 @@ def test_unknown_rows_are_resent_only_when_asked(smtp, audience):
     assert campaign.status == "sent"
 
 
-def test_a_refused_connection_puts_every_row_back_for_later(audience, settings):
+def test_a_refused_connection_puts_every_row_back_without_spending_tries(audience, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
     campaign = started()
     send_all(campaign)
-    assert set(Delivery.objects.values_list("status", "attempts")) == {("pending", 1)}
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("pending", 0)}
+    assert not Delivery.objects.filter(next_attempt_at__lte=timezone.now()).exists()
+
+
+def test_a_refused_sender_pauses_the_campaign_and_keeps_every_row(smtp, audience):
+    smtp.refuse_sender = "553 5.7.1 Sender address rejected: not owned by you"
+    campaign = started()
+    send_all(campaign)
+    campaign.refresh_from_db()
+    assert campaign.status == "paused"
+    assert "553" in campaign.paused_reason
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("pending", 0)}
+
+
+def test_a_policy_refusal_fails_the_row_without_suppressing_the_address(smtp, audience):
+    smtp.faults["marc@exemple.fr"] = ["554", 1]
+    campaign = started()
+    send_all(campaign)
+    assert delivery(campaign, "marc@exemple.fr").status == "failed"
+    audience["marc"].refresh_from_db()
+    assert audience["marc"].email_status == "subscribed"
 
 
 def test_it_gives_up_after_the_last_attempt(smtp, audience, settings):

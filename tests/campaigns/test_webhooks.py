@@ -46,6 +46,9 @@ def mailgun(kind, message_id, email, at, key=SIGNING_KEY):
         "bounce": {"event": "failed", "severity": "permanent", "reason": "bounce",
                    "delivery-status": {"code": 550, "attempt-no": 1, "description": "",
                                        "message": "5.1.1 The email account does not exist."}},
+        "soft_bounce": {"event": "failed", "severity": "temporary", "reason": "generic",
+                        "delivery-status": {"code": 452, "attempt-no": 1, "description": "",
+                                            "message": "4.2.2 Mailbox full"}},
         "complaint": {"event": "complained"},
         "delivered": {"event": "delivered",
                       "delivery-status": {"code": 250, "message": "OK", "description": ""}},
@@ -83,6 +86,10 @@ def postmark(kind, message_id, email, at):
                    "Name": "Hard bounce", "CanActivate": True, **bounce,
                    "Description": "The server was unable to deliver your message.",
                    "Details": "smtp;550 5.1.1 The email account does not exist."},
+        "soft_bounce": {"RecordType": "Bounce", "Type": "SoftBounce", "TypeCode": 4096,
+                        "Name": "Soft bounce", "CanActivate": True, **bounce,
+                        "Description": "The mailbox is full.",
+                        "Details": "smtp;452 4.2.2 Mailbox full"},
         "complaint": {"RecordType": "SpamComplaint", "Type": "SpamComplaint", "TypeCode": 512,
                       "Name": "Spam complaint", "CanActivate": False, "Description": "",
                       "Details": "", **bounce},
@@ -97,7 +104,8 @@ def postmark(kind, message_id, email, at):
 
 def brevo(kind, message_id, email, at):
     """Brevo's transactional webhook: one flat event, "ts_epoch" in milliseconds."""
-    names = {"bounce": "hard_bounce", "complaint": "spam", "delivered": "delivered",
+    names = {"bounce": "hard_bounce", "soft_bounce": "soft_bounce", "complaint": "spam",
+             "delivered": "delivered",
              "opened": "unique_opened", "clicked": "click"}  # fmt: skip
     seconds = int(at.timestamp())
     payload = {
@@ -106,6 +114,8 @@ def brevo(kind, message_id, email, at):
         "ts_epoch": seconds * 1000, "message-id": message_id, "subject": SUBJECT,
         "tag": "soldes", "sending_ip": "185.41.28.109",
     }  # fmt: skip
+    if kind == "soft_bounce":
+        payload["reason"] = " 452 4.2.2 Mailbox full"
     if kind == "bounce":
         payload["reason"] = " RecipientError: 550 5.5.0 Requested action not taken."
     if kind == "clicked":
@@ -125,6 +135,13 @@ def amazon_ses(kind, message_id, email, at, recipients=None):
                                    "diagnosticCode": "smtp; 550 5.1.1 user unknown"}
                                   for r in recipients],
             "feedbackId": "0100019469a1b2c3-bounce-000000", "reportingMTA": "dsn; amazonses.com",
+        }),
+        "soft_bounce": ("Bounce", {
+            "bounceType": "Transient", "bounceSubType": "MailboxFull", "timestamp": when,
+            "bouncedRecipients": [{"emailAddress": r, "action": "failed", "status": "4.2.2",
+                                   "diagnosticCode": "smtp; 452 4.2.2 Mailbox full"}
+                                  for r in recipients],
+            "feedbackId": "0100019469a1b2c3-bounce-000001", "reportingMTA": "dsn; amazonses.com",
         }),
         "complaint": ("Complaint", {
             "complainedRecipients": [{"emailAddress": r} for r in recipients],
@@ -225,6 +242,15 @@ def test_it_records_a_hard_bounce(client, esp, delivery):
     event = TrackingEvent.objects.get()
     assert (event.event_type, event.delivery_id, event.at) == ("bounced", delivery.pk, T0)
     assert event.recipient == "elodie@exemple.fr"
+
+
+def test_a_soft_bounce_neither_counts_nor_suppresses(client, esp, delivery):
+    response = send(client, esp, "soft_bounce")
+    assert response.status_code == 200
+    delivery.refresh_from_db()
+    assert delivery.bounced_at is None
+    assert status_of(delivery.contact) == "subscribed"
+    assert not suppressions(contact=delivery.contact).exists()
 
 
 def test_it_records_a_complaint(client, esp, delivery):
