@@ -145,10 +145,24 @@ class Delivery(models.Model):
             # The heart of "never twice": one row, so one message, per campaign and person.
             models.UniqueConstraint(fields=["campaign", "contact"], name="delivery_unique")
         ]
+        # Partial indexes: a row changes status twice per message, and each change writes
+        # an entry only in the indexes whose condition the new row meets.
         indexes = [
-            models.Index(fields=["campaign", "status", "next_attempt_at"]),
-            models.Index(fields=["status", "lease_until"]),
-            models.Index(fields=["esp_message_id"]),
+            models.Index(
+                fields=["campaign", "next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="delivery_due",
+            ),
+            models.Index(
+                fields=["lease_until"],
+                condition=models.Q(status__in=["claimed", "sending"]),
+                name="delivery_leased",
+            ),
+            models.Index(
+                fields=["esp_message_id"],
+                condition=~models.Q(esp_message_id=""),
+                name="delivery_esp_message_id",
+            ),
         ]
 
     def __str__(self):

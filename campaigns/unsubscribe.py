@@ -8,17 +8,17 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-_signer = signing.Signer(salt="carnet.campaigns.unsubscribe")
+SALT = "carnet.campaigns.unsubscribe"
 
 
 def make_token(contact_id: int, campaign_id: int) -> str:
-    return _signer.sign_object([contact_id, campaign_id])
+    return signing.Signer(salt=SALT).sign_object([contact_id, campaign_id])
 
 
 def read_token(token: str) -> tuple[int, int]:
     """Return (contact id, campaign id), or raise signing.BadSignature."""
     try:
-        contact_id, campaign_id = _signer.unsign_object(token)
+        contact_id, campaign_id = signing.Signer(salt=SALT).unsign_object(token)
     except (ValueError, TypeError) as e:
         raise signing.BadSignature(str(e)) from e
     if not (isinstance(contact_id, int) and isinstance(campaign_id, int)):

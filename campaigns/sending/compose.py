@@ -1,10 +1,10 @@
 """Render one campaign message per recipient, and serialise it for SMTP or a Django backend."""
 
+import base64
 import quopri
 import re
 import secrets
 from dataclasses import dataclass, field
-from email.header import Header
 from email.utils import formatdate, parseaddr
 from typing import TYPE_CHECKING
 
@@ -180,7 +180,7 @@ def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
     boundary = "=_carnet_" + secrets.token_hex(12)
     headers = {
         "From": message.from_email,
-        "To": sanitize_address(message.to, "utf-8"),
+        "To": _recipient_header(message.to),
         "Subject": _header(message.subject),
         "Date": formatdate(localtime=True),
         **message.headers,
@@ -204,25 +204,40 @@ def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
     )
 
 
+def _recipient_header(address: str) -> str:
+    if address.isascii() and "\n" not in address and "\r" not in address:
+        return address
+    return sanitize_address(address, "utf-8")  # an IDN domain: punycode
+
+
 def _header(value: str) -> str:
+    """Return a header value, as RFC 2047 encoded words when it is not ASCII."""
     if value.isascii():
         return value
-    return Header(value, "utf-8").encode(linesep="\r\n")
+    words, word = [], b""
+    for char in value:
+        encoded = char.encode("utf-8")
+        if len(word) + len(encoded) > 45:  # 45 bytes make a 75-character encoded word
+            words.append(word)
+            word = b""
+        word += encoded
+    words.append(word)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
 
 
 def _part(content_type: str, body: str, eight_bit: bool) -> bytes:
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    data = "\r\n".join(lines).encode("utf-8")
-    short = max(len(line.encode("utf-8")) for line in lines) <= 998
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    data = text.encode("utf-8")
+    short = max(map(len, data.split(b"\n"))) <= 998
     if short and data.isascii():
         encoding = "7bit"
     elif short and eight_bit:
         encoding = "8bit"
     else:
         encoding = "quoted-printable"
-        data = quopri.encodestring("\n".join(lines).encode("utf-8")).replace(b"\n", b"\r\n")
+        data = quopri.encodestring(data)
     head = (
         f'Content-Type: {content_type}; charset="utf-8"\r\n'
         f"Content-Transfer-Encoding: {encoding}\r\n\r\n"
     )
-    return head.encode("ascii") + data
+    return head.encode("ascii") + data.replace(b"\n", b"\r\n")

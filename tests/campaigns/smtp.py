@@ -35,6 +35,7 @@ class Recorder:
     hang_seconds: float = 3.0
     delay_seconds: float = 0.0  # how long each message takes to be accepted
     refuse_sender: str = ""  # an answer to MAIL FROM, such as "553 5.7.1 not yours"
+    pipelining: bool = True  # announce RFC 2920 PIPELINING, as Postfix does
     on_message: object = None  # called (in the server's thread) with each message received
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -45,6 +46,12 @@ class Recorder:
                 fault[1] -= 1
                 return fault[0]
         return None
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.refuse_sender:

@@ -46,6 +46,15 @@ def test_it_sends_each_mailable_contact_one_personalised_message(smtp, audience)
     assert services.counters(campaign)["sent"] == 3
 
 
+def test_it_also_talks_to_servers_that_do_not_pipeline(smtp, audience):
+    smtp.pipelining = False
+    smtp.faults["marc@exemple.fr"] = ["451", 1]
+    campaign = started()
+    send_all(campaign)
+    assert {r for m in smtp.messages for r in m.recipients} == MAILABLE - {"marc@exemple.fr"}
+    assert delivery(campaign, "marc@exemple.fr").status == "pending"
+
+
 def test_every_message_carries_the_headers_of_the_design(smtp, audience):
     campaign = started()
     send_all(campaign)
