@@ -2,10 +2,12 @@
 
 The order of writes is what makes "never twice" hold (DESIGN.md, Sending):
 1. `claim` marks a batch of pending rows `claimed` under a lease, with a token.
-2. `hand_over` marks one row `sending`, in a committed write, only if the row is still
-   ours and its contact may still be emailed; only then is the message handed over.
-3. The outcome is recorded. Should the worker die between 2 and 3, the row stays
-   `sending` until its lease runs out and the reaper makes it `unknown`: never resent.
+2. `hand_over` marks a small group of rows `sending` (CAMPAIGN_HANDOVER_GROUP, 4), in
+   one committed write, only those still ours whose contact may still be emailed; only
+   then are their messages handed over, one by one.
+3. The outcomes are recorded (sends with the next group's hand-over). Should the worker
+   die between 2 and 3, the rows stay `sending` until their lease runs out and the reaper
+   makes them `unknown`: never resent.
 A `claimed` row whose lease ran out was never handed over, so it goes back to pending.
 """
 
@@ -39,27 +41,36 @@ class HandOver(enum.Enum):
 
 # Step 2 above, in one statement: the last consent check and the claim check together,
 # so that an unsubscribe committed before it is honoured and a lost claim is noticed.
-_HAND_OVER = f"""
-UPDATE {D} SET status = 'sending', message_id = %s, lease_until = %s
-WHERE id = %s AND claim = %s AND status = 'claimed'
+# (Scalar subqueries, not EXISTS: they are looked up by primary key whatever the planner
+# guesses about the tables, which matters for a statement prepared once.)
+_MAY_SEND = f"""
+AND {D}.claim = %s AND {D}.status = 'claimed'
 AND (SELECT c.email = {D}.email AND c.email_status = '{EmailStatus.SUBSCRIBED}'
      AND c.consent_basis <> '' FROM {C} c WHERE c.id = {D}.contact_id)
 AND (SELECT k.status FROM {K} k WHERE k.id = {D}.campaign_id) = '{CampaignStatus.SENDING}'
 """
-# (Scalar subqueries, not EXISTS: they are looked up by primary key whatever the planner
-# guesses about the tables, which matters for a statement prepared once.)
+_HAND_OVER = f"""
+UPDATE {D} SET status = 'sending', message_id = %s, lease_until = %s WHERE id = %s {_MAY_SEND}
+"""
 # A row made `unknown` by the reaper while its worker was still sending is still that
 # worker's to record: the claim token proves the worker is the one that handed it over.
 _RECORD_SENT = f"""
 UPDATE {D} SET status = 'sent', sent_at = %s, esp_message_id = %s, lease_until = NULL,
-error = ''
-WHERE id = %s AND claim = %s AND status IN ('sending', 'unknown')
+error = '' WHERE id = %s AND claim = %s AND status IN ('sending', 'unknown')
 """
-
-
-def _now_db() -> tuple[datetime, object]:
-    now = timezone.now()
-    return now, connection.ops.adapt_datetimefield_value(now)
+# The same for a group, on PostgreSQL: one statement, so one round trip and one commit,
+# records the sends of the previous group and hands this one over.
+_RECORD_GROUP = f"""
+UPDATE {D} SET status = 'sent', sent_at = %s, esp_message_id = r.esp, lease_until = NULL,
+error = '' FROM unnest(%s::bigint[], %s::text[]) AS r(id, esp)
+WHERE {D}.id = r.id AND {D}.claim = %s AND {D}.status IN ('sending', 'unknown')
+"""
+_HAND_OVER_GROUP = f"""
+WITH recorded AS ({_RECORD_GROUP})
+UPDATE {D} SET status = 'sending', message_id = m.message_id, lease_until = %s
+FROM unnest(%s::bigint[], %s::text[]) AS m(id, message_id)
+WHERE {D}.id = m.id {_MAY_SEND} RETURNING {D}.id
+"""
 
 
 def claim(campaign_id: int, size: int) -> "Ledger | None":
@@ -114,38 +125,47 @@ class Ledger:
         self.token = token
         self.recipients = recipients
         self.sent_contacts: list[int] = []
-        self._unrecorded: tuple | None = None  # the last send, recorded with the next
+        self._unrecorded: list[tuple[int, str]] = []  # sends recorded with the next group
         self._postgres = connection.vendor == "postgresql"
 
-    def hand_over(self, delivery_id: int, message_id: str) -> HandOver:
-        """Mark the delivery as being handed over, if it is still ours and may be sent."""
-        lease = connection.ops.adapt_datetimefield_value(timezone.now() + _lease())
-        params = [message_id, lease, delivery_id, self.token]
+    def hand_over(self, messages: list[tuple[int, str]]) -> set[int]:
+        """Mark deliveries as being handed over, those still ours and mailable.
+
+        `messages` pairs delivery ids with Message-IDs; return the ids handed over. The
+        sends noted since the last call are recorded in the same commit.
+        """
+        now = timezone.now()
+        records, self._unrecorded = self._unrecorded, []
         if self._postgres:
-            handed = self._hand_over_postgres(params)
-        else:
-            with transaction.atomic(), connection.cursor() as cursor:
-                if self._unrecorded:
-                    cursor.execute(_RECORD_SENT, self._unrecorded)
-                cursor.execute(_HAND_OVER, params)
-                handed = cursor.rowcount == 1
-        self._unrecorded = None
-        return HandOver.HANDED if handed else self._why_not(delivery_id)
+            return self._hand_over_postgres(messages, records, now)
+        adapt = connection.ops.adapt_datetimefield_value
+        handed = set()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                _RECORD_SENT, [(adapt(now), esp, pk, self.token) for pk, esp in records]
+            )
+            for pk, message_id in messages:
+                cursor.execute(_HAND_OVER, [message_id, adapt(now + _lease()), pk, self.token])
+                if cursor.rowcount == 1:
+                    handed.add(pk)
+        return handed
 
-    def _hand_over_postgres(self, params: list) -> bool:
-        # One statement, so one round trip and one commit, for both writes: the previous
-        # send's record and this hand-over. Prepared on the server: it runs thousands of
-        # times a second, and planning it each time would cost more than running it.
-        sql = _HAND_OVER
-        if self._unrecorded:
-            sql = f"WITH recorded AS ({_RECORD_SENT}) {_HAND_OVER}"
-            params = [*self._unrecorded, *params]
+    def _hand_over_postgres(self, messages, records, now) -> set[int]:
+        params = [
+            now, [pk for pk, _ in records], [esp for _, esp in records], self.token,
+            now + _lease(), [pk for pk, _ in messages], [mid for _, mid in messages],
+            self.token,
+        ]  # fmt: skip
         connection.ensure_connection()
-        # Django's cursors bind parameters on the client, which cannot prepare.
+        # Prepared on the server: it runs for every few messages, and planning it each
+        # time would cost more than running it. Django's cursors bind parameters on the
+        # client, which cannot prepare.
         with psycopg.Cursor(connection.connection) as cursor:
-            return cursor.execute(sql, params, prepare=True).rowcount == 1
+            cursor.execute(_HAND_OVER_GROUP, params, prepare=True)
+            return {row[0] for row in cursor.fetchall()}
 
-    def _why_not(self, delivery_id: int) -> HandOver:
+    def why_not(self, delivery_id: int) -> HandOver:
+        """Say why a delivery was not handed over, skipping it if its contact is the reason."""
         row = (
             Delivery.objects.filter(pk=delivery_id)
             .annotate(mailable=Exists(_mailable_contact()))
@@ -163,17 +183,13 @@ class Ledger:
         return HandOver.SKIPPED
 
     def sent(self, recipient: Recipient, esp_message_id: str) -> None:
-        """Note a send; it is written with the next hand-over, or by flush()."""
-        self.flush()
-        _, now_db = _now_db()
-        self._unrecorded = (now_db, esp_message_id, recipient.delivery_id, self.token)
+        """Note a send; it is written with the next hand-over, or by close()."""
+        self._unrecorded.append((recipient.delivery_id, esp_message_id))
         self.sent_contacts.append(recipient.contact_id)
 
     def flush(self) -> None:
         if self._unrecorded:
-            with connection.cursor() as cursor:
-                cursor.execute(_RECORD_SENT, self._unrecorded)
-            self._unrecorded = None
+            self.hand_over([])
 
     def retry(self, delivery_id: int, attempts: int, error: str) -> None:
         """Put the row back in the queue after a transient failure, with a capped backoff."""

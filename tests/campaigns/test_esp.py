@@ -171,7 +171,10 @@ def test_credentials_refused_pause_the_campaign_and_keep_every_row(scripted, aud
     assert set(Delivery.objects.values_list("status", "attempts")) == {("pending", 0)}
 
 
-def test_a_row_requeued_after_its_campaign_was_cancelled_ends_skipped(scripted, audience):
+def test_a_row_requeued_after_its_campaign_was_cancelled_ends_skipped(
+    scripted, audience, settings
+):
+    settings.CAMPAIGN_HANDOVER_GROUP = 1
     campaign = make_campaign()
     services.schedule(campaign)
     services.start(campaign)

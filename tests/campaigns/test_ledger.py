@@ -49,16 +49,17 @@ def test_expired_claims_go_back_to_the_queue_and_their_worker_loses_them(audienc
     assert reap() == (3, 0)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"pending"}
     recipient, _attempts = stale.recipients[0]
-    assert stale.hand_over(recipient.delivery_id, "<x@y>") is HandOver.LOST
+    assert stale.hand_over([(recipient.delivery_id, "<x@y>")]) == set()
+    assert stale.why_not(recipient.delivery_id) is HandOver.LOST
     fresh = claim(campaign.pk, 10)
-    assert fresh.hand_over(recipient.delivery_id, "<x@y>") is HandOver.HANDED
+    assert fresh.hand_over([(recipient.delivery_id, "<x@y>")]) == {recipient.delivery_id}
 
 
 def test_a_row_whose_worker_vanished_while_handing_over_becomes_unknown(audience):
     campaign = started()
     ledger = claim(campaign.pk, 10)
     recipient, _attempts = ledger.recipients[0]
-    assert ledger.hand_over(recipient.delivery_id, "<1@x>") is HandOver.HANDED
+    assert ledger.hand_over([(recipient.delivery_id, "<1@x>")]) == {recipient.delivery_id}
     # The worker dies here: nothing records the outcome.
     expire_leases()
     assert reap() == (2, 1)
@@ -71,7 +72,7 @@ def test_a_slow_worker_may_still_record_the_send_the_reaper_called_unknown(audie
     campaign = started()
     ledger = claim(campaign.pk, 1)
     recipient, _attempts = ledger.recipients[0]
-    ledger.hand_over(recipient.delivery_id, "<1@x>")
+    ledger.hand_over([(recipient.delivery_id, "<1@x>")])
     expire_leases()
     reap()
     ledger.sent(recipient, "esp-1")

@@ -10,6 +10,7 @@ from campaigns.models import Delivery
 from campaigns.sending.batch import send_batch
 from contacts.models import ConsentEvent, Contact
 from tests.campaigns.conftest import MAILABLE, make_campaign
+from tests.contacts.factories import make_contact
 
 
 def send_all(campaign) -> None:
@@ -220,6 +221,8 @@ def test_an_unsubscribe_during_the_campaign_holds_for_every_message_not_handed_o
 ):
     from campaigns.suppression import suppress
 
+    settings.CAMPAIGN_HANDOVER_GROUP = 1  # each message handed over on its own
+
     def unsubscribe_ines(received):
         if received.recipients == ["elodie@exemple.fr"]:
             suppress(audience["ines"].pk, "unsubscribed", None, "link")
@@ -235,7 +238,9 @@ def test_an_unsubscribe_during_the_campaign_holds_for_every_message_not_handed_o
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_pause_stops_the_batch_and_a_resume_finishes_it_once_each(smtp, audience):
+def test_a_pause_stops_the_batch_and_a_resume_finishes_it_once_each(smtp, audience, settings):
+    settings.CAMPAIGN_HANDOVER_GROUP = 1
+
     def pause_after_first(received):
         if received.recipients == ["elodie@exemple.fr"]:
             services.pause(campaign)
@@ -252,6 +257,30 @@ def test_a_pause_stops_the_batch_and_a_resume_finishes_it_once_each(smtp, audien
     send_all(campaign)
     assert sorted(r for m in smtp.messages for r in m.recipients) == sorted(MAILABLE)
     assert campaign.status == "sent"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_groups_an_unsubscribe_reaches_the_next_group(smtp, settings):
+    from campaigns.suppression import suppress
+
+    settings.CAMPAIGN_HANDOVER_GROUP = 4
+    people = [
+        make_contact(email=f"client{i}@exemple.fr", email_status="subscribed",
+                     consent_basis="customer")
+        for i in range(8)
+    ]  # fmt: skip
+
+    def unsubscribe_the_rest(received):
+        if received.recipients == ["client0@exemple.fr"]:
+            for person in people[1:]:
+                suppress(person.pk, "unsubscribed", None, "link")
+
+    smtp.on_message = unsubscribe_the_rest
+    campaign = started()
+    send_all(campaign)
+    received = [r for m in smtp.messages for r in m.recipients]
+    assert received == [f"client{i}@exemple.fr" for i in range(4)]  # the first group
+    assert services.counters(campaign)["skipped"] == 4
 
 
 def test_a_cancel_skips_what_was_not_handed_over(smtp, audience):
