@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format messages bench install install-test clean
+.PHONY: run test lint format messages bench bench-send install install-test clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Carnet needs Python 3.11 or newer"'
@@ -39,6 +39,9 @@ test: install-test
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/import.py $(BENCH_ARGS)
+
+bench-send: $(VENV)/.installed-bench
+	$(BIN)/python bench/send.py $(BENCH_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -14,14 +14,14 @@ import csv
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from children import postgres_database, run_child
+
 HEADER = [
     "First Name",
     "Middle Name",
@@ -115,45 +115,14 @@ def child(tool: str, path: Path) -> None:
     print(json.dumps({"fresh": seconds[0], "again": seconds[1], "peak_mb": peak_mb}))
 
 
-def _database(engine: str, workdir: Path, tool: str) -> tuple[str, str | None]:
-    if engine == "sqlite":
-        return f"sqlite:///{workdir / f'{tool}.sqlite3'}", None
-    name = f"carnet_bench_{tool}_{os.getpid()}"
-    subprocess.run(
-        ["psql", f"{POSTGRES}/postgres", "-qc", f'CREATE DATABASE "{name}"'], check=True
-    )
-    return f"{POSTGRES}/{name}", name
-
-
 def measure(engine: str, tool: str, path: Path, workdir: Path) -> dict:
-    url, pg_name = _database(engine, workdir, tool)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "VAR_DIR": str(workdir / "var"),
-        "IMPORT_MAX_MB": "100000",
-    }
-    try:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", tool, "--csv", str(path)],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    finally:
-        if pg_name:
-            subprocess.run(
-                [
-                    "psql",
-                    f"{POSTGRES}/postgres",
-                    "-qc",
-                    f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)',
-                ],
-                check=True,
-            )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    env = {**os.environ, "VAR_DIR": str(workdir / "var"), "IMPORT_MAX_MB": "100000"}
+    args = [tool, "--csv", str(path)]
+    if engine == "sqlite":
+        url = f"sqlite:///{workdir / f'{tool}.sqlite3'}"
+        return run_child(__file__, args, {**env, "DATABASE_URL": url})
+    with postgres_database(f"carnet_bench_{tool}_{os.getpid()}") as url:
+        return run_child(__file__, args, {**env, "DATABASE_URL": url})
 
 
 def main() -> None:
