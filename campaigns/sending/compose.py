@@ -185,7 +185,7 @@ def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
         "Date": formatdate(localtime=True),
         **message.headers,
         "MIME-Version": "1.0",
-        "Content-Type": f'multipart/alternative; boundary="{boundary}"',
+        "Content-Type": f'multipart/alternative;\r\n boundary="{boundary}"',
     }
     if message.reply_to:
         headers["Reply-To"] = message.reply_to
@@ -217,7 +217,7 @@ def _header(value: str) -> str:
     words, word = [], b""
     for char in value:
         encoded = char.encode("utf-8")
-        if len(word) + len(encoded) > 45:  # 45 bytes make a 75-character encoded word
+        if len(word) + len(encoded) > 39:  # 39 bytes: a line of "Subject: " and one word fits 78
             words.append(word)
             word = b""
         word += encoded
