@@ -4,8 +4,10 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 
+import phonenumbers
 import vobject
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from contacts.choices import Network
 from contacts.models import Contact
@@ -65,7 +67,8 @@ def as_record(contact: Contact) -> dict:
         "sources": sorted(link.source for link in contact.sources.all()),
         "handles": {handle.network: handle.value for handle in contact.handles.all()},
         "notes": contact.notes,
-        "created_at": contact.created_at.isoformat(),
+        # In the business's time zone, with its offset: what the owner saw in the admin.
+        "created_at": timezone.localtime(contact.created_at).isoformat(timespec="seconds"),
     }
 
 
@@ -116,6 +119,21 @@ def vcard_chunks(contacts: QuerySet[Contact]) -> Iterator[str]:
         yield _vcard(record).serialize()
 
 
+def _phone_type(phone: str) -> str:
+    """Return the vCard TYPE of an E.164 number: CELL for a mobile, else VOICE."""
+    if not phone:
+        return "VOICE"
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(phone))
+    except phonenumbers.NumberParseException:
+        return "VOICE"
+    mobile = (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    return "CELL" if kind in mobile else "VOICE"
+
+
 def _vcard(record: dict) -> vobject.base.Component:
     card = vobject.vCard()
     card.add("n").value = vobject.vcard.Name(
@@ -128,7 +146,7 @@ def _vcard(record: dict) -> vobject.base.Component:
         or "?"
     )
     _add_if(card, "email", record["email"], type_param="INTERNET")
-    _add_if(card, "tel", record["phone"], type_param="CELL")
+    _add_if(card, "tel", record["phone"], type_param=_phone_type(record["phone"]))
     if record["company"]:
         card.add("org").value = [record["company"]]
     _add_if(card, "title", record["job_title"])

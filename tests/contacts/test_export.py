@@ -7,6 +7,7 @@ import pytest
 import vobject
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from contacts import exporting
 from contacts.models import Contact
@@ -41,9 +42,11 @@ def test_the_json_export_has_the_fields_of_the_design(tmp_path):
         "sources": ["google", "linkedin"],
         "handles": {"linkedin": "https://www.linkedin.com/in/elodie-lefevre", "instagram": "elo"},
         "notes": "",
-        "created_at": contact.created_at.isoformat(),
+        "created_at": timezone.localtime(contact.created_at).isoformat(timespec="seconds"),
     }
-    assert datetime.fromisoformat(record["created_at"]) == contact.created_at
+    assert datetime.fromisoformat(record["created_at"]) == contact.created_at.replace(
+        microsecond=0
+    )
 
 
 def test_the_json_export_of_no_contact_is_an_empty_list(tmp_path):
@@ -120,6 +123,20 @@ def test_the_vcard_export_reads_back(tmp_path):
     assert card.org.value == ["Boulangerie Lefèvre"]
     assert sorted(card.categories.value) == ["Clients", "VIP"]
     assert cards[1].fn.value == "+33700000000"
+
+
+def test_the_vcard_export_tells_mobiles_from_landlines(tmp_path):
+    make_contact(first_name="Mobile", phone="+33612345678")
+    make_contact(first_name="Fixe", phone="+33381234567")
+    cards = {c.fn.value: c for c in vobject.readComponents(_export("vcard", tmp_path))}
+    assert cards["Mobile"].tel.params["TYPE"] == ["CELL"]
+    assert cards["Fixe"].tel.params["TYPE"] == ["VOICE"]
+
+
+def test_the_export_dates_are_in_the_business_time_zone(tmp_path):
+    make_contact(first_name="Zoé")
+    [record] = json.loads(_export("json", tmp_path))
+    assert record["created_at"].endswith(("+01:00", "+02:00"))  # Paris, winter or summer
 
 
 def test_it_writes_to_stdout_by_default(capfdbinary):
