@@ -32,7 +32,9 @@ run: install
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Carnet: http://127.0.0.1:$(PORT)/admin/  (Ctrl-C stops the web app, worker and beat)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT)
+	@# --env /dev/null: each process reads .env itself (python-dotenv); honcho's own
+	@# reading would drop spaces and cut values at '#'.
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --env /dev/null --port $(PORT)
 
 test: install-test
 	$(BIN)/pytest $(PYTEST_ARGS)

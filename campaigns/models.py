@@ -22,7 +22,7 @@ class Campaign(models.Model):
     )
     from_name = models.CharField(_("sender name"), max_length=100, blank=True)
     from_email = models.EmailField(
-        _("sender address"), blank=True, help_text=_("Leave empty to use DEFAULT_FROM_EMAIL.")
+        _("sender address"), blank=True, help_text=_("Leave empty to use Carnet's default sender.")
     )
     reply_to = models.EmailField(_("reply-to address"), blank=True)
     html_body = models.TextField(_("HTML body"))
@@ -30,20 +30,21 @@ class Campaign(models.Model):
         _("text body"), blank=True, help_text=_("Leave empty to derive it from the HTML body.")
     )
     tags = models.ManyToManyField(
-        Tag,
-        verbose_name=_("send to contacts with any of these tags"),
-        blank=True,
-        related_name="+",
-    )
+        Tag, verbose_name=_("tags"), blank=True, related_name="+",
+        help_text=_("Contacts with any of these tags receive the campaign."),
+    )  # fmt: skip
     segments = models.ManyToManyField(
-        Segment, verbose_name=_("send to these segments"), blank=True, related_name="+"
-    )
+        Segment, verbose_name=_("segments"), blank=True, related_name="+",
+        help_text=_("Contacts in any of these segments receive the campaign."),
+    )  # fmt: skip
     exclude_tags = models.ManyToManyField(
-        Tag, verbose_name=_("except contacts with these tags"), blank=True, related_name="+"
-    )
+        Tag, verbose_name=_("excluded tags"), blank=True, related_name="+",
+        help_text=_("Contacts with any of these tags do not receive it."),
+    )  # fmt: skip
     exclude_segments = models.ManyToManyField(
-        Segment, verbose_name=_("except these segments"), blank=True, related_name="+"
-    )
+        Segment, verbose_name=_("excluded segments"), blank=True, related_name="+",
+        help_text=_("Contacts in any of these segments do not receive it."),
+    )  # fmt: skip
     track_clicks = models.BooleanField(
         _("track clicks"), default=False, help_text=_("Through your ESP, when it offers it.")
     )
@@ -59,6 +60,9 @@ class Campaign(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     paused_reason = models.CharField(_("paused because"), max_length=255, blank=True)
+    sending_problem = models.CharField(
+        _("sending problem"), max_length=500, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -130,13 +134,13 @@ class Delivery(models.Model):
         _("ESP message id"), max_length=255, blank=True, default="", db_default=""
     )
     error = models.CharField(_("error"), max_length=500, blank=True, default="", db_default="")
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
-    clicked_at = models.DateTimeField(_("clicked"), null=True, blank=True)
-    bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
-    complained_at = models.DateTimeField(_("complained"), null=True, blank=True)
-    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    clicked_at = models.DateTimeField(_("clicked at"), null=True, blank=True)
+    bounced_at = models.DateTimeField(_("bounced at"), null=True, blank=True)
+    complained_at = models.DateTimeField(_("complained at"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery")

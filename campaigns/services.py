@@ -63,6 +63,15 @@ def move(campaign: Campaign, action: str, **fields) -> bool:
     return bool(moved)
 
 
+def refusal_to_schedule(campaign: Campaign, at) -> str:
+    """Say why the campaign cannot be scheduled at `at` (None: now), or return ''."""
+    if at is not None and at < timezone.now() - timedelta(minutes=1):
+        return _("This date is past: choose one to come, or send now.")
+    if not audience(campaign).exists():
+        return _("Nobody may receive this campaign today: check its tags and segments.")
+    return ""
+
+
 def schedule(campaign: Campaign, at=None) -> bool:
     """Schedule the campaign at `at` (now when None); the next tick starts it when due."""
     return move(campaign, "schedule", scheduled_at=at or timezone.now(), paused_reason="")

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Template, TemplateSyntaxError
-from django.template.base import Node, Variable, VariableNode
+from django.template.base import Node, TextNode, Variable, VariableNode
 from django.utils.translation import gettext as _
 
 MERGE_FIELDS = ("first_name", "last_name", "email", "company", "unsubscribe_url")
@@ -79,8 +79,11 @@ def _braces(contents: str) -> str:
 
 
 def _check(node: Node) -> None:
+    if isinstance(node, TextNode):
+        _check_text(node.s)
+        return
     if not isinstance(node, VariableNode):
-        return  # text: the engine knows no tags, so every other node is plain text
+        return  # the engine knows no tags: every other node is plain text
     expression = node.filter_expression
     variables = [expression.var] + [
         arg for _func, args in expression.filters for is_lookup, arg in args if is_lookup
@@ -88,6 +91,16 @@ def _check(node: Node) -> None:
     for variable in variables:
         if isinstance(variable, Variable) and variable.lookups is not None:
             _check_lookup(variable, node.token.contents)
+
+
+def _check_text(text: str) -> None:
+    """Refuse a merge field or tag left open: "{{ first_name" without its "}}"."""
+    for opening in ("{{", "{%"):
+        at = text.find(opening)
+        if at >= 0:
+            part = " ".join(text[at : at + 30].split())
+            message = _("“%(part)s…” is not closed.") % {"part": part}
+            raise ValidationError(_allowed_hint(message))
 
 
 def _check_lookup(variable: Variable, contents: str) -> None:

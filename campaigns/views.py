@@ -1,10 +1,13 @@
 """Public pages: the unsubscribe link every campaign message carries."""
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -22,22 +25,38 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         contact_id, campaign_id = tokens.read_token(token)
     except signing.BadSignature:
-        raise Http404 from None
+        return _page(request, "campaigns/unsubscribe_invalid.html", {}, status=404)
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    sender = sender_name(campaign)
+    if contact_id == 0:  # the link of a test message: it unsubscribes nobody
+        return _page(request, "campaigns/unsubscribe_test.html", {"sender": sender})
     contact = Contact.objects.filter(pk=contact_id).first()
     if contact is None:
-        raise Http404
-    campaign = Campaign.objects.filter(pk=campaign_id).first()
+        return _page(request, "campaigns/unsubscribe_invalid.html", {}, status=404)
+    context = {"contact": contact, "campaign": campaign, "sender": sender}
     with translation.override(contact.language or settings.LANGUAGE_CODE):
         if request.method == "POST":
             _unsubscribe(request, contact, campaign)
-            return render(request, "campaigns/unsubscribed.html", {"contact": contact})
-        return render(
-            request, "campaigns/unsubscribe.html", {"contact": contact, "campaign": campaign}
-        )
+            return render(request, "campaigns/unsubscribed.html", context)
+        return render(request, "campaigns/unsubscribe.html", context)
+
+
+def _page(request: HttpRequest, template: str, context: dict, status: int = 200):
+    with translation.override(settings.LANGUAGE_CODE):
+        return render(request, template, context, status=status)
+
+
+def sender_name(campaign: Campaign | None) -> str:
+    """Return the name the business writes under, for the public pages."""
+    name = campaign.from_name if campaign else ""
+    return name or parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or _("us")
 
 
 def _unsubscribe(request: HttpRequest, contact: Contact, campaign: Campaign | None) -> None:
-    reason = "List-Unsubscribe-Post" if "List-Unsubscribe" in request.POST else "link"
+    if "List-Unsubscribe" in request.POST:
+        reason = _("one click from the mail program (List-Unsubscribe-Post)")
+    else:
+        reason = _("unsubscribe link")
     suppress(contact.pk, EmailStatus.UNSUBSCRIBED, campaign, reason, ip=_ip(request))
     if campaign is not None:
         Delivery.objects.filter(

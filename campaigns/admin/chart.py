@@ -46,30 +46,46 @@ def timeline_svg(campaign: Campaign) -> str:
     def point(i, n):
         return f"{LEFT + i * step:.1f},{HEIGHT - BOTTOM - n / top * (HEIGHT - BOTTOM - 10):.1f}"
 
-    lines = format_html_join(
-        "",
-        '<polyline fill="none" stroke="{}" stroke-width="2" points="{}"><title>{}</title>'
-        "</polyline>",
-        (
-            (
-                colour,
-                " ".join(point(i, series[field].get(b, 0)) for i, b in enumerate(buckets)),
-                _label(field),
-            )
-            for field, colour in SERIES
-        ),
-    )
+    lines = _lines(series, buckets, point)
+    # A dot per value too: a campaign sent within one minute is a single point.
+    dots = _dots(series, buckets, point)
     fmt = "%d/%m %H:%M" if trunc is not TruncDay else "%d/%m"
     first, last = (timezone.localtime(b).strftime(fmt) for b in (buckets[0], buckets[-1]))
     return format_html(
         '<svg id="campaign-chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-label="{aria}"><text x="0" y="14" font-size="11">{top}</text>'
-        '<line x1="{l}" y1="{base}" x2="{w}" y2="{base}" stroke="#999"/>{lines}'
+        '<line x1="{l}" y1="{base}" x2="{w}" y2="{base}" stroke="#999"/>{lines}{dots}'
         '<text x="{l}" y="{h}" font-size="11">{first}</text>'
         '<text x="{w}" y="{h}" font-size="11" text-anchor="end">{last}</text></svg>',
-        w=WIDTH, h=HEIGHT, l=LEFT, base=HEIGHT - BOTTOM, top=top, lines=lines,
+        w=WIDTH, h=HEIGHT, l=LEFT, base=HEIGHT - BOTTOM, top=top, lines=lines, dots=dots,
         first=first, last=last, aria=_("Messages sent, opened and clicked over time"),
     )  # fmt: skip
+
+
+def _lines(series: dict, buckets: list, point) -> str:
+    return format_html_join(
+        "",
+        '<polyline fill="none" stroke="{}" stroke-width="2" points="{}"><title>{}</title>'
+        "</polyline>",
+        (
+            (colour, " ".join(point(i, series[field].get(b, 0)) for i, b in enumerate(buckets)),
+             _label(field))
+            for field, colour in SERIES
+        ),
+    )  # fmt: skip
+
+
+def _dots(series: dict, buckets: list, point) -> str:
+    return format_html_join(
+        "",
+        '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{} : {}</title></circle>',
+        (
+            (*point(i, series[field][b]).split(","), colour, _label(field), series[field][b])
+            for field, colour in SERIES
+            for i, b in enumerate(buckets)
+            if series[field].get(b)
+        ),
+    )
 
 
 def _label(field: str) -> str:

@@ -69,7 +69,16 @@ def _recipient(contact: Contact, to: str | None = None) -> Recipient:
 
 
 def preview(request: HttpRequest, campaign: Campaign, context: dict) -> TemplateResponse:
-    contact = _sample(request, campaign, request.GET.get("contact", ""))
+    wanted = request.GET.get("contact", "").strip()
+    contact = _sample(request, campaign, wanted)
+    if wanted and contact.email.lower() != wanted.lower():
+        messages.warning(
+            request,
+            _("No contact has the address %(wanted)s: shown as %(shown)s.")
+            % {"wanted": wanted, "shown": contact.email},
+        )
+    elif contact.pk and not services.audience(campaign).filter(pk=contact.pk).exists():
+        messages.warning(request, _("This contact will not receive the campaign."))
     try:
         message = Composer(campaign).render(_recipient(contact))
     except ValidationError as e:
@@ -124,11 +133,15 @@ def _schedule(request: HttpRequest, campaign: Campaign, now: bool) -> None:
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
         return
-    at = timezone.now() if now else _parse_local(request.POST.get("at", ""))
-    if at is None:
+    at = None if now else _parse_local(request.POST.get("at", ""))
+    if not now and at is None:
         messages.error(request, _("Give a date and time."))
+        return
+    refusal = services.refusal_to_schedule(campaign, at)
+    if refusal:
+        messages.error(request, refusal)
     elif services.schedule(campaign, at):
-        shown = timezone.localtime(at).strftime("%d/%m/%Y %H:%M")
+        shown = timezone.localtime(campaign.scheduled_at).strftime("%d/%m/%Y %H:%M")
         messages.success(request, _("The campaign will be sent at %(at)s.") % {"at": shown})
         if now:
             services.tick_soon()

@@ -39,6 +39,8 @@ def send_batch(campaign_id: int) -> int:
     finally:
         ledger.close()
         transport.close()
+    if ledger.sent_contacts and campaign.sending_problem:
+        Campaign.objects.filter(pk=campaign.pk).update(sending_problem="")  # solved
     return len(ledger.recipients)
 
 
@@ -108,9 +110,12 @@ def _record(ledger: Ledger, recipient: Recipient, attempts: int, result: Result,
             log.warning("Delivery %s: outcome unknown: %s", recipient.delivery_id, result.error)
             ledger.uncertain(recipient.delivery_id, result.error)
         case Outcome.UNAVAILABLE | Outcome.REFUSED:
-            # Nothing left and nothing will: the rows wait, without spending their tries.
+            # Nothing left and nothing will: the rows wait, without spending their tries,
+            # and the campaign's page says why until a message goes out again.
             later = timezone.now() + timedelta(seconds=settings.CAMPAIGN_RETRY_SECONDS)
             ledger.put_back(recipient.delivery_id, later, result.error)
+            log.warning("Campaign %s: cannot send now: %s", campaign.pk, result.error)
+            Campaign.objects.filter(pk=campaign.pk).update(sending_problem=result.error)
             if result.outcome is Outcome.REFUSED:
                 log.error("Campaign %s paused: %s", campaign.pk, result.error)
                 services.pause(campaign, result.error)

@@ -3,9 +3,11 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import Campaign
+from contacts.models import Tag
 from tests.campaigns.conftest import make_campaign
 from tests.conftest import PASSWORD
 from tests.contacts.factories import make_contact
@@ -82,3 +84,38 @@ def test_progress_and_report_show_the_counters(owner, audience):
     assert (progress["status"], progress["total"], progress["pending"]) == ("sending", 3, 3)
     report = owner.get(url("report", campaign)).content.decode()
     assert "Rien n’est encore parti." in report
+
+
+def test_a_date_in_the_past_is_refused(owner, audience):
+    campaign = make_campaign()
+    response = owner.post(
+        url("act", campaign, "schedule"), {"at": "2020-01-01T10:00"}, follow=True
+    )
+    assert "Cette date est passée" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.status == "draft"
+
+
+def test_a_campaign_nobody_may_receive_is_not_sent(owner, audience):
+    campaign = make_campaign()
+    campaign.tags.set([Tag.objects.create(name="Personne")])
+    response = owner.post(url("act", campaign, "send_now"), follow=True)
+    assert "Personne ne peut recevoir cette campagne" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.status == "draft"
+
+
+def test_previewing_an_unknown_address_says_so(owner, audience):
+    campaign = make_campaign()
+    page = owner.get(url("preview", campaign), {"contact": "inconnu@exemple.fr"}).content
+    assert "Aucun contact n’a l’adresse inconnu@exemple.fr" in page.decode()
+
+
+def test_the_report_chart_shows_a_campaign_sent_in_one_minute(owner, audience):
+    campaign = make_campaign()
+    services.schedule(campaign)
+    services.start(campaign)
+    campaign.deliveries.update(status="sent", sent_at=timezone.now())
+    report = owner.get(url("report", campaign)).content.decode()
+    assert report.count("<circle") == 1
+    assert "envoyés : 3" in report

@@ -63,12 +63,24 @@ def test_pause_resume_cancel_move_the_campaign(audience, html):
         (["--html", "missing.html"], "cannot read missing.html"),
         (["--tag", "nope"], "no tag is called 'nope'"),
         (["--at", "demain"], "--at must be an ISO 8601"),
+        (["--at", "2020-01-01T10:00"], "Cette date est passée"),
+        (["--tag", "VIP", "--tag", "Clients", "--at", "now"], None),
     ],
 )
-def test_unusable_input_writes_nothing_and_says_why(db, html, args, message):
+def test_unusable_input_writes_nothing_and_says_why(audience, html, args, message):
     base = ["create", "--name", "N", "--subject", "S", "--html", str(html)]
+    if message is None:  # a check that the refusals below are not refusing everything
+        run(*base, *args)
+        assert Campaign.objects.get().status == "scheduled"
+        return
     with pytest.raises(CommandError, match=message):
         run(*base, *args)
+    assert not Campaign.objects.exists()
+
+
+def test_a_campaign_for_nobody_is_refused(db, html):
+    with pytest.raises(CommandError, match="Personne ne peut recevoir cette campagne"):
+        run("create", "--name", "N", "--subject", "S", "--html", str(html), "--at", "now")
     assert not Campaign.objects.exists()
 
 

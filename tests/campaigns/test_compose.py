@@ -30,10 +30,11 @@ def test_text_derived_from_html_must_be_a_valid_template_too(db):
     assert "{% debug %}" in refused.value.message_dict["html_body"][0]
 
 
-def test_the_preheader_is_a_template_of_its_own(db):
-    campaign = make_campaign(preheader="{{ first_name", html_body="<body>}} Bonjour</body>")
-    html = parsed(campaign).get_body(("html",)).get_content()
-    assert "{{ first_name</div>}} Bonjour" in html  # not one merge field across the two
+def test_a_merge_field_left_open_is_refused_in_its_own_field(db):
+    with pytest.raises(ValidationError) as refused:
+        make_campaign(preheader="{{ first_name", html_body="<body>}} Bonjour</body>")
+    assert set(refused.value.message_dict) == {"preheader"}
+    assert "{{ first_name" in refused.value.message_dict["preheader"][0]
 
 
 def test_the_message_reads_back_with_accents_in_8bit_and_in_quoted_printable(db):

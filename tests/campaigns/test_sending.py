@@ -173,6 +173,8 @@ def test_a_refused_connection_puts_every_row_back_without_spending_tries(audienc
     send_all(campaign)
     assert set(Delivery.objects.values_list("status", "attempts")) == {("pending", 0)}
     assert not Delivery.objects.filter(next_attempt_at__lte=timezone.now()).exists()
+    campaign.refresh_from_db()
+    assert "Connection refused" in campaign.sending_problem  # shown on the campaign's page
 
 
 def test_a_refused_sender_pauses_the_campaign_and_keeps_every_row(smtp, audience):

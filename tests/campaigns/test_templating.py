@@ -28,6 +28,8 @@ FIELDS = {"first_name": "Élodie", "last_name": "Lefèvre", "email": "e@exemple.
         ("{{ request }}", "{{ request }}"),
         ("{{ secret }}", "{{ secret }}"),
         ("{{ first_name|default:secret }}", "{{ first_name|default:secret }}"),
+        ("{{ first_name </p>", "{{ first_name </p>"),
+        ("{% comment", "{% comment"),
     ],
 )
 def test_it_refuses_everything_but_merge_fields_naming_the_part(source, named):

@@ -29,8 +29,9 @@ def test_get_shows_a_french_confirmation_and_changes_nothing(link):
     path, elodie, _campaign = link
     response = Client().get(path)
     assert response.status_code == 200
-    assert "Voulez-vous ne plus recevoir nos e-mails à l’adresse elodie@exemple.fr ?" in (
-        response.content.decode()
+    assert (
+        "Voulez-vous ne plus recevoir les e-mails de Boulangerie Lefèvre à l’adresse "
+        "elodie@exemple.fr ?" in response.content.decode()
     )
     elodie.refresh_from_db()
     assert elodie.email_status == "subscribed"
@@ -40,7 +41,7 @@ def test_one_click_post_unsubscribes_at_once_and_records_it(link):
     path, elodie, campaign = link
     response = one_click(path)
     assert response.status_code == 200
-    assert "Vous êtes désinscrit" in response.content.decode()
+    assert "Boulangerie Lefèvre ne vous enverra plus ses e-mails" in response.content.decode()
     elodie.refresh_from_db()
     assert elodie.email_status == "unsubscribed"
     event = ConsentEvent.objects.get(contact=elodie, to_status="unsubscribed")
@@ -54,7 +55,9 @@ def test_it_is_idempotent(link):
     assert one_click(path).status_code == 200
     assert one_click(path).status_code == 200
     assert ConsentEvent.objects.filter(contact=elodie, to_status="unsubscribed").count() == 1
-    assert "ne reçoit plus nos e-mails" in Client().get(path).content.decode()
+    assert (
+        "ne reçoit plus les e-mails de Boulangerie Lefèvre" in Client().get(path).content.decode()
+    )
 
 
 def test_it_never_lightens_a_bounce(link):
@@ -72,13 +75,23 @@ def test_a_tampered_or_forged_token_is_refused(link, audience):
     forged = make_token(audience["marc"].pk, campaign.pk).split(":")[0] + ":" + token.split(":")[1]
     for bad in (path[:-3] + "x/", f"/desinscription/{forged}/", "/desinscription/abc/"):
         assert one_click(bad).status_code == 404
-        assert Client().get(bad).status_code == 404
+        page = Client().get(bad)
+        assert page.status_code == 404
+        assert "Lien non reconnu" in page.content.decode()
     audience["marc"].refresh_from_db()
     assert audience["marc"].email_status == "subscribed"
+
+
+def test_the_link_of_a_test_message_unsubscribes_nobody(link):
+    _path, _elodie, campaign = link
+    path = unsubscribe_url(0, campaign.pk).removeprefix("http://127.0.0.1:8000")
+    assert "Ici, il ne désinscrit personne." in Client().get(path).content.decode()
+    assert one_click(path).status_code == 200
+    assert not ConsentEvent.objects.filter(how="unsubscribe").exists()
 
 
 def test_the_page_speaks_the_contact_language(link):
     path, elodie, _campaign = link
     elodie.language = "en"
     elodie.save()
-    assert "Do you want to stop receiving our emails" in Client().get(path).content.decode()
+    assert "Do you want to stop receiving the emails of" in Client().get(path).content.decode()

@@ -27,8 +27,14 @@ class Command(BaseCommand):
         create.add_argument(
             "--at", help="ISO 8601 date and time (business time zone unless given), or now."
         )
-        for name in ("status", "pause", "resume", "cancel"):
-            action = actions.add_parser(name, help=f"{name.capitalize()} a campaign.")
+        helps = {
+            "status": "Print a campaign's status and counters as JSON.",
+            "pause": "Pause a scheduled or sending campaign.",
+            "resume": "Resume a paused campaign.",
+            "cancel": "Cancel a campaign: what was not sent will not be.",
+        }
+        for name, text in helps.items():
+            action = actions.add_parser(name, help=text)
             action.add_argument("id", type=int)
 
     def handle(self, *args, action, **options):
@@ -65,6 +71,9 @@ def _create(name, subject, html, text, tag, segment, at, **options) -> Campaign:
         campaign.tags.set(tags)
         campaign.segments.set(segments)
         if when is not None:
+            refusal = services.refusal_to_schedule(campaign, None if at == "now" else when)
+            if refusal:
+                raise CommandError(refusal)  # and the campaign is not kept
             services.schedule(campaign, when)
     return campaign
 
