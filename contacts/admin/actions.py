@@ -17,11 +17,12 @@ class ContactActionForm(helpers.ActionForm):
     tag = forms.CharField(label=_("Tag:"), required=False, max_length=100)
 
 
-def change_made_in_admin(request) -> ConsentChange:
+def change_made_in_admin(request, detail: str = "") -> ConsentChange:
     """Return how a consent change made by this admin request is recorded."""
     return ConsentChange(
-        how=ConsentMethod.ADMIN, by=request.user, ip=request.META.get("REMOTE_ADDR")
-    )
+        how=ConsentMethod.ADMIN, by=request.user, ip=request.META.get("REMOTE_ADDR"),
+        detail=detail,
+    )  # fmt: skip
 
 
 def _typed_tag_name(modeladmin, request) -> str:

@@ -1,6 +1,7 @@
 import re
 
 import phonenumbers
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.template.loader import render_to_string
@@ -11,7 +12,7 @@ from contacts import timeline
 from contacts.admin import actions, merge
 from contacts.admin.consent import ConsentEventInline
 from contacts.admin.filters import HasEmailFilter, HasPhoneFilter, SourceFilter
-from contacts.choices import Source
+from contacts.choices import BLOCKED_STATUSES, Source
 from contacts.models import Activity, Contact, ContactSource, Handle, Note
 
 # A search that looks like a phone number: digits with the usual separators.
@@ -33,6 +34,34 @@ def _phone_prefix(term: str) -> str:
     return ""
 
 
+class ContactForm(forms.ModelForm):
+    consent_note = forms.CharField(
+        label=_("Why the email status changes"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Required to bring back an address that unsubscribed, bounced or complained: "
+            "say when and how the person asked (kept in the consent history)."
+        ),
+    )
+
+    class Meta:
+        model = Contact
+        fields = ()  # the admin's fieldsets name them
+
+    def clean(self):
+        cleaned = super().clean()
+        before = self.instance.email_status if self.instance.pk else ""
+        after = cleaned.get("email_status", before)
+        leaving_block = before in BLOCKED_STATUSES and after not in BLOCKED_STATUSES
+        if leaving_block and not cleaned.get("consent_note", "").strip():
+            self.add_error(
+                "consent_note",
+                _("This address left the list: say at whose request it comes back."),
+            )
+        return cleaned
+
+
 class HandleInline(admin.TabularInline):
     model = Handle
     extra = 0
@@ -51,6 +80,7 @@ class NoteInline(admin.TabularInline):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    form = ContactForm
     list_display = (
         "__str__",
         "email",
@@ -78,7 +108,7 @@ class ContactAdmin(admin.ModelAdmin):
         (None, {"fields": (("first_name", "last_name"), "email", "phone", "language")}),
         (_("Work"), {"fields": ("company", "job_title")}),
         (_("Address"), {"fields": ("city", "postcode", "country")}),
-        (_("Email consent"), {"fields": ("email_status", "consent_basis")}),
+        (_("Email consent"), {"fields": ("email_status", "consent_basis", "consent_note")}),
         (_("Tags and notes"), {"fields": ("tags", "notes", "source_list")}),
         (_("Timeline"), {"fields": ("timeline",)}),
         (_("Dates"), {"fields": ("created_at", "updated_at", "last_contacted_at")}),
@@ -125,7 +155,9 @@ class ContactAdmin(admin.ModelAdmin):
         return render_to_string("admin/contacts/contact/timeline.html", {"entries": entries})
 
     def save_model(self, request, obj, form, change):
-        obj.consent_change = actions.change_made_in_admin(request)
+        obj.consent_change = actions.change_made_in_admin(
+            request, detail=form.cleaned_data.get("consent_note", "")
+        )
         super().save_model(request, obj, form, change)
         if not change:
             ContactSource.objects.get_or_create(contact=obj, source=Source.MANUAL)

@@ -224,6 +224,32 @@ def test_creating_a_contact_records_source_timeline_and_consent(as_alice, alice)
     assert Activity.objects.filter(contact=contact, kind="created").exists()
 
 
+EMPTY_INLINES = {
+    f"{prefix}-{name}": "0"
+    for prefix in ("handles", "contact_notes", "consent_events")
+    for name in ("TOTAL_FORMS", "INITIAL_FORMS")
+}
+
+
+def test_bringing_back_an_address_that_left_needs_the_persons_request(as_alice, alice):
+    contact = make_contact(first_name="Luc", email="luc@exemple.fr", email_status="unsubscribed")
+    change = reverse("admin:contacts_contact_change", args=[contact.pk])
+    form = {"first_name": "Luc", "email": "luc@exemple.fr", "email_status": "subscribed",
+            "consent_basis": "consent", **EMPTY_INLINES}  # fmt: skip
+    response = as_alice.post(change, form)
+    assert response.status_code == 200
+    assert "dites à la demande de qui" in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.email_status == "unsubscribed"
+    note = "Il l’a demandé par téléphone le 20/11."
+    response = as_alice.post(change, {**form, "consent_note": note})
+    assert response.status_code == 302
+    event = ConsentEvent.objects.get(contact=contact, to_status="subscribed")
+    assert (event.from_status, event.how, event.by, event.detail) == (
+        "unsubscribed", "admin", alice, note
+    )  # fmt: skip
+
+
 def test_the_contact_page_shows_the_timeline_and_consent_history(as_alice, alice):
     contact = elodie()
     Note.objects.create(contact=contact, author=alice, body="Aime les croissants.")
