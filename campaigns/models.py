@@ -121,7 +121,7 @@ class Delivery(models.Model):
         db_default=DeliveryStatus.PENDING,
     )
     # Database defaults too, so that the fan-out's INSERT … SELECT names three columns.
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, db_default=0)
+    attempts = models.PositiveSmallIntegerField(_("failed tries"), default=0, db_default=0)
     next_attempt_at = models.DateTimeField(
         _("next attempt"), default=timezone.now, db_default=Now()
     )

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from contacts.models import ConsentEvent
 
@@ -30,12 +32,24 @@ class _ReadOnly:
         return False
 
 
+# On the contact's page the proof's SHA-256 is shortened (its full value is in the title and
+# on the record's own page): 64 characters would stretch the table past the window.
+INLINE_FIELDS = tuple("short_sha256" if f == "proof_sha256" else f for f in CONSENT_FIELDS)
+
+
 class ConsentEventInline(_ReadOnly, admin.TabularInline):
     model = ConsentEvent
-    fields = CONSENT_FIELDS
-    readonly_fields = CONSENT_FIELDS
+    fields = INLINE_FIELDS
+    readonly_fields = INLINE_FIELDS
     extra = 0
     classes = ("collapse",)
+
+    @admin.display(description=_("proof: file SHA-256"))
+    def short_sha256(self, event):
+        if not event.proof_sha256:
+            return ""
+        return format_html('<span title="{}">{}…</span>', event.proof_sha256,
+                           event.proof_sha256[:12])  # fmt: skip
 
 
 @admin.register(ConsentEvent)
