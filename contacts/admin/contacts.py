@@ -4,6 +4,7 @@ import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,9 @@ from contacts.admin.consent import ConsentEventInline
 from contacts.admin.filters import HasEmailFilter, HasPhoneFilter, SourceFilter
 from contacts.choices import BLOCKED_STATUSES, Source
 from contacts.models import Activity, Contact, ContactSource, Handle, Note
+from crm.lib.accents import Unaccent, fold
 
+SEARCHED = ("first_name", "last_name", "email", "company__name")
 # A search that looks like a phone number: digits with the usual separators.
 _PHONE_LIKE = re.compile(r"^\+?[\d\s.\-()/]{2,}$")
 
@@ -100,8 +103,8 @@ class ContactAdmin(admin.ModelAdmin):
         HasEmailFilter,
         HasPhoneFilter,
     )
-    # Phones are searched by get_search_results, from the start of the number.
-    search_fields = ("first_name", "last_name", "email", "company__name")
+    # get_search_results searches SEARCHED ignoring accents, and phones from their start.
+    search_fields = SEARCHED
     autocomplete_fields = ("company", "tags")
     readonly_fields = ("source_list", "created_at", "updated_at", "last_contacted_at", "timeline")
     fieldsets = (
@@ -135,11 +138,20 @@ class ContactAdmin(admin.ModelAdmin):
         return queryset.select_related("company").prefetch_related("tags", "sources")
 
     def get_search_results(self, request, queryset, search_term):
-        """Also find phones typed any usual way: "06 12 34" finds +33612345678."""
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        """Search names, email and company ignoring accents ("Jerome" finds "Jérôme"), and
+        phones typed any usual way ("06 12 34" finds +33612345678)."""
+        if not search_term.strip():
+            return queryset, False
+        every_word = Q()
+        for word in search_term.split():
+            any_field = Q()
+            for name in SEARCHED:
+                any_field |= Q(**{f"_{name}__icontains": fold(word)})
+            every_word &= any_field
         if prefix := _phone_prefix(search_term):
-            results |= queryset.filter(phone__startswith=prefix)
-        return results, may_have_duplicates
+            every_word |= Q(phone__startswith=prefix)
+        folded = queryset.alias(**{f"_{name}": Unaccent(name) for name in SEARCHED})
+        return folded.filter(every_word), False
 
     @admin.display(description=_("tags"))
     def tag_list(self, contact):

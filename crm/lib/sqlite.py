@@ -3,11 +3,14 @@
 SQLite's own LIKE, lower() and upper() fold ASCII letters only. Django's icontains and
 iexact are LIKE on SQLite, and the unique constraints on emails, tags and companies are
 on lower(); replacing all three with Unicode-aware versions makes search, lookups and
-uniqueness ignore case for accented letters too. PostgreSQL already does.
+uniqueness ignore case for accented letters too. PostgreSQL already does. An `unaccent`
+function, as PostgreSQL's extension has, serves the accent-insensitive search.
 """
 
 import re
 from functools import lru_cache
+
+from crm.lib.accents import fold
 
 
 def _lower(value):
@@ -39,6 +42,10 @@ def _like(pattern, value, escape=None):
     return _like_pattern(str(pattern), escape or "").fullmatch(str(value)) is not None
 
 
+def _unaccent(value):
+    return fold(value) if isinstance(value, str) else value
+
+
 def install(sender, connection, **kwargs) -> None:
     """Replace SQLite's ASCII-only text functions on each new connection."""
     if connection.vendor != "sqlite":
@@ -48,3 +55,4 @@ def install(sender, connection, **kwargs) -> None:
     raw.create_function("upper", 1, _upper, deterministic=True)
     raw.create_function("like", 2, _like, deterministic=True)
     raw.create_function("like", 3, _like, deterministic=True)
+    raw.create_function("unaccent", 1, _unaccent, deterministic=True)

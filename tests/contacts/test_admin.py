@@ -65,6 +65,17 @@ def test_it_finds_a_contact_by_a_phone_typed_the_french_way(as_alice, typed):
     assert _listed(as_alice.get(CHANGELIST, {"q": typed})) == {"Élodie Lefèvre"}
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["Jerome", "jérome", "JEROME DUPRE", "dupre", "coeur", "CŒUR", "jerome@", "Pâtisserie"],
+)
+def test_it_finds_a_contact_whatever_the_accents_typed(as_alice, typed):
+    make_contact(first_name="Jérôme", last_name="Dupré", email="jerome@cœur.fr",
+                 company="Patisserie du Cœur")  # fmt: skip
+    make_contact(first_name="Marc", last_name="Dubois", email="marc@exemple.fr")
+    assert _listed(as_alice.get(CHANGELIST, {"q": typed})) == {"Jérôme Dupré"}
+
+
 @pytest.mark.parametrize("typed", ["01 23 45", "+33 7", "07 81"])
 def test_a_phone_search_matches_from_the_start_of_the_number(as_alice, typed):
     elodie()  # +33612345678
