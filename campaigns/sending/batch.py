@@ -1,6 +1,7 @@
 """Send one batch of a campaign: claim, then for each row check, hand over, record."""
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,12 +34,12 @@ def send_batch(campaign_id: int) -> int:
     ledger = claim(campaign_id, _batch_size())
     if ledger is None:
         return 0
-    transport = open_transport()
+    sender = _Sender(ledger, open_transport(), campaign)
     try:
-        _send_all(composer, ledger, transport, campaign)
+        sender.send_all(composer)
     finally:
         ledger.close()
-        transport.close()
+        sender.transport.close()
     if ledger.sent_contacts and campaign.sending_problem:
         Campaign.objects.filter(pk=campaign.pk).update(sending_problem="")  # solved
     return len(ledger.recipients)
@@ -52,45 +53,72 @@ def _batch_size() -> int:
     return max(1, size)
 
 
-def _send_all(composer: Composer, ledger: Ledger, transport, campaign: Campaign) -> None:
-    """Send the batch group by group: hand a group over, then send its messages.
+class _Sender:
+    """Send one claimed batch, group by group: hand a group over, then send its messages.
 
     The hand-over is a durable commit, the costliest step of a send; one per group
-    rather than one per message is what makes Carnet fast. The price: a worker dying
-    mid-group leaves up to CAMPAIGN_HANDOVER_GROUP rows `unknown`, and an unsubscribe
-    reaches the messages of the next group, a few milliseconds later.
+    (CAMPAIGN_HANDOVER_GROUP) rather than one per message is what makes Carnet fast.
+    Right before each message, a plain read checks again that it may still go (an
+    unsubscribe, a pause). A worker dying mid-group leaves up to a group `unknown`.
     """
-    limiter = RateLimiter()
-    size = settings.CAMPAIGN_HANDOVER_GROUP
-    for start in range(0, len(ledger.recipients), size):
-        group = [
-            (recipient, attempts, composer.render(recipient))
-            for recipient, attempts in ledger.recipients[start : start + size]
-        ]
-        handed = ledger.hand_over([(r.delivery_id, m.headers["Message-ID"]) for r, _, m in group])
+
+    def __init__(self, ledger: Ledger, transport, campaign: Campaign):
+        self.ledger = ledger
+        self.transport = transport
+        self.campaign = campaign
+        self.limiter = RateLimiter()
+
+    def send_all(self, composer: Composer) -> None:
+        size = settings.CAMPAIGN_HANDOVER_GROUP
+        recipients = self.ledger.recipients
+        for start in range(0, len(recipients), size):
+            group = [
+                (r, attempts, composer.render(r))
+                for r, attempts in recipients[start : start + size]
+            ]
+            handed = self.ledger.hand_over(
+                [(r.delivery_id, message.headers["Message-ID"]) for r, _, message in group]
+            )
+            stop_until = self.send_group(group, handed)
+            if stop_until is not None:
+                self.ledger.release_rest(until=stop_until)
+                return
+
+    def send_group(self, group: list, handed: set[int]):
+        """Send a handed-over group; return when to resume if the batch must stop."""
+        # The group's sends are recorded after it: it must end well within its lease, or
+        # the reaper would call unknown what was sent. Past half the lease, the rest waits.
+        deadline = time.monotonic() + settings.CAMPAIGN_LEASE_SECONDS / 2
+        waiting = set(handed)  # handed over, not yet attempted: put back if we stop
         stop_until = None
-        for recipient, attempts, message in group:
-            if recipient.delivery_id not in handed:
-                if ledger.why_not(recipient.delivery_id) is HandOver.STOPPED:
-                    stop_until = timezone.now()
-            elif stop_until is not None:  # handed over, but never to be sent now
-                ledger.put_back(recipient.delivery_id, stop_until, "")
-            else:
-                stop_until = _send(
-                    ledger, transport, limiter, recipient, attempts, message, campaign
-                )
-        if stop_until is not None:
-            ledger.release_rest(until=stop_until)
-            return
+        try:
+            for recipient, attempts, message in group:
+                pk = recipient.delivery_id
+                if pk not in handed:
+                    if self.ledger.why_not(pk) is HandOver.STOPPED:
+                        return (stop_until := timezone.now())
+                    continue
+                state = self.ledger.check(recipient)
+                if state is HandOver.STOPPED or time.monotonic() > deadline:
+                    return (stop_until := timezone.now())
+                waiting.discard(pk)
+                if state is HandOver.HANDED:
+                    stop_until = self.send(recipient, attempts, message)
+                    if stop_until is not None:
+                        return stop_until
+            return None
+        finally:
+            for pk in waiting:  # never sent: back to the queue, no try spent
+                self.ledger.put_back(pk, stop_until or timezone.now(), "")
 
-
-def _send(ledger, transport, limiter, recipient, attempts, message, campaign):
-    """Send one handed-over message within the rate; return when to resume if the batch stops."""
-    come_back_at = limiter.acquire()
-    if come_back_at:
-        ledger.put_back(recipient.delivery_id, come_back_at, "")
-        return come_back_at
-    return _record(ledger, recipient, attempts, transport.send(message), campaign)
+    def send(self, recipient: Recipient, attempts: int, message):
+        """Send one message within the rate; return when to resume if the batch stops."""
+        come_back_at = self.limiter.acquire()
+        if come_back_at:
+            self.ledger.put_back(recipient.delivery_id, come_back_at, "")
+            return come_back_at
+        return _record(self.ledger, recipient, attempts, self.transport.send(message),
+                       self.campaign)  # fmt: skip
 
 
 def _record(ledger: Ledger, recipient: Recipient, attempts: int, result: Result, campaign):

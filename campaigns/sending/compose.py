@@ -180,7 +180,7 @@ def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
     boundary = "=_carnet_" + secrets.token_hex(12)
     headers = {
         "From": message.from_email,
-        "To": _recipient_header(message.to),
+        "To": envelope_address(message.to),
         "Subject": _header(message.subject),
         "Date": formatdate(localtime=True),
         **message.headers,
@@ -189,7 +189,8 @@ def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
     }
     if message.reply_to:
         headers["Reply-To"] = message.reply_to
-    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    # Folded values (sanitize_address folds a long name with a bare LF) must end in CRLF.
+    head = "".join(f"{name}: {_crlf(value)}\r\n" for name, value in headers.items())
     parts = [
         _part("text/plain", message.text, eight_bit),
         _part("text/html", message.html, eight_bit),
@@ -204,10 +205,15 @@ def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
     )
 
 
-def _recipient_header(address: str) -> str:
+def _crlf(value: str) -> str:
+    return value.replace("\r\n", "\n").replace("\n", "\r\n") if "\n" in value else value
+
+
+def envelope_address(address: str) -> str:
+    """Return the address as SMTP and the To header carry it: an IDN domain in punycode."""
     if address.isascii() and "\n" not in address and "\r" not in address:
         return address
-    return sanitize_address(address, "utf-8")  # an IDN domain: punycode
+    return sanitize_address(address, "utf-8")
 
 
 def _header(value: str) -> str:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -51,6 +51,12 @@ AND (SELECT k.status FROM {K} k WHERE k.id = {D}.campaign_id) = '{CampaignStatus
 """
 _HAND_OVER = f"""
 UPDATE {D} SET status = 'sending', message_id = %s, lease_until = %s WHERE id = %s {_MAY_SEND}
+"""
+# The same conditions, read again right before each message of a group leaves.
+_STILL = f"""
+SELECT (SELECT c.email = %s AND c.email_status = '{EmailStatus.SUBSCRIBED}'
+        AND c.consent_basis <> '' FROM {C} c WHERE c.id = %s),
+       (SELECT k.status FROM {K} k WHERE k.id = %s)
 """
 # A row made `unknown` by the reaper while its worker was still sending is still that
 # worker's to record: the claim token proves the worker is the one that handed it over.
@@ -135,9 +141,14 @@ class Ledger:
         sends noted since the last call are recorded in the same commit.
         """
         now = timezone.now()
-        records, self._unrecorded = self._unrecorded, []
         if self._postgres:
-            return self._hand_over_postgres(messages, records, now)
+            handed = self._hand_over_postgres(messages, self._unrecorded, now)
+        else:
+            handed = self._hand_over_sqlite(messages, self._unrecorded, now)
+        self._unrecorded = []  # only once written: should the write fail, close() retries
+        return handed
+
+    def _hand_over_sqlite(self, messages, records, now) -> set[int]:
         adapt = connection.ops.adapt_datetimefield_value
         handed = set()
         with transaction.atomic(), connection.cursor() as cursor:
@@ -163,6 +174,28 @@ class Ledger:
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(_HAND_OVER_GROUP, params, prepare=True)
             return {row[0] for row in cursor.fetchall()}
+
+    def check(self, recipient: Recipient) -> HandOver:
+        """Right before a handed-over message leaves, check it still may (DESIGN.md).
+
+        A read, not a write: an unsubscribe or a pause committed since the group was handed
+        over is honoured, at the cost of one round trip and no disk wait.
+        """
+        params = [recipient.email, recipient.contact_id, self.campaign_id]
+        if self._postgres:
+            connection.ensure_connection()
+            with psycopg.Cursor(connection.connection) as cursor:
+                mailable, campaign = cursor.execute(_STILL, params, prepare=True).fetchone()
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(_STILL, params)
+                mailable, campaign = cursor.fetchone()
+        if campaign != CampaignStatus.SENDING:
+            return HandOver.STOPPED
+        if not mailable:
+            self._close(recipient.delivery_id, DeliveryStatus.SKIPPED, "may no longer be emailed")
+            return HandOver.SKIPPED
+        return HandOver.HANDED
 
     def why_not(self, delivery_id: int) -> HandOver:
         """Say why a delivery was not handed over, skipping it if its contact is the reason."""
@@ -240,8 +273,16 @@ class Ledger:
         )
 
     def close(self) -> None:
-        """Write what is left: the last send, the rows not reached, the contacts' dates."""
-        self.flush()
+        """Write what is left: the last sends, the rows not reached, the contacts' dates."""
+        try:
+            self.flush()
+        except DatabaseError:
+            # A connection lost under us: the sends it did not record would end unknown,
+            # and could be resent by hand. Once more, on a new connection.
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+            self.flush()
         self.release_rest()
         Contact.objects.filter(pk__in=self.sent_contacts).update(last_contacted_at=timezone.now())
 

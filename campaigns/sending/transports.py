@@ -21,7 +21,7 @@ from django.utils.module_loading import import_string
 from urllib3.exceptions import NewConnectionError
 
 from campaigns.choices import Outcome
-from campaigns.sending.compose import Rendered, to_bytes, to_django
+from campaigns.sending.compose import Rendered, envelope_address, to_bytes, to_django
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ class _HandOverMixin:
         (mail, mail_text), (rcpt, rcpt_text), (ready, ready_text) = (
             self.getreply() for _ in range(3)
         )
+        refused = mail != 250 or rcpt not in (250, 251)
+        if refused and ready == 354:
+            # The server opened DATA despite a refusal: end it empty (RFC 2920, 3.1).
+            self.send(b".\r\n")
+            self.getreply()
         if mail != 250:
             self._abandon(mail)
             raise smtplib.SMTPSenderRefused(mail, mail_text, sender)
@@ -71,6 +76,8 @@ class _HandOverMixin:
         self.handing_over = True
         self.send(_DOT_AT_LINE_START.sub(b"..", data).rstrip(b"\r\n") + b"\r\n.\r\n")
         code, text = self.getreply()
+        if code == 421:
+            self.close()  # the server is closing: the next message reconnects
         if code != 250:
             raise smtplib.SMTPDataError(code, text)
 
@@ -160,16 +167,18 @@ class SmtpTransport:
             return Result(Outcome.UNAVAILABLE, f"connection: {e}"[:500])
         try:
             data = to_bytes(message, self.connection.has_extn("8bitmime"))
+            recipient = envelope_address(message.to)
+            recipient.encode("ascii")  # no SMTPUTF8: an address smtplib could not send
         except (ValueError, UnicodeError) as e:
             return Result(Outcome.FAILED, f"cannot be written: {e}"[:500])
-        return self._send(self.connection, message, data)
+        return self._send(self.connection, message, recipient, data)
 
-    def _send(self, connection: _SMTP, message: Rendered, data: bytes) -> Result:
+    def _send(self, connection: _SMTP, message: Rendered, recipient: str, data: bytes) -> Result:
         connection.handing_over = False
         try:
             connection.send_one(
                 parse_address(message.from_email),
-                message.to,
+                recipient,
                 data,
                 ["BODY=8BITMIME"] if connection.has_extn("8bitmime") else [],
             )
@@ -194,7 +203,7 @@ class SmtpTransport:
         return Result(Outcome.SENT)
 
     def _after_refusal(self, result: Result) -> Result:
-        # smtplib closes the connection itself after a 421; the next message reconnects.
+        # After a 421 the connection was closed (by smtplib or send_one): reconnect next.
         if self.connection is not None and self.connection.sock is None:
             self.connection = None
         return result

@@ -78,3 +78,13 @@ def test_a_line_starting_with_a_dot_survives(db, smtp):
     send_batch(campaign.pk)
     text = smtp.messages[0].message.get_body(("plain",)).get_content()
     assert text.replace("\r\n", "\n").startswith(".\n..point\n")
+
+
+def test_a_long_sender_name_folds_with_crlf_only(db):
+    campaign = make_campaign(
+        from_name="Boulangerie-pâtisserie artisanale Lefèvre et fils, Besançon"
+    )
+    data = to_bytes(Composer(campaign).render(ELODIE), True)
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    sender = parsed(campaign)["From"].addresses[0]
+    assert sender.display_name.startswith("Boulangerie-pâtisserie")

@@ -261,16 +261,30 @@ def test_a_pause_stops_the_batch_and_a_resume_finishes_it_once_each(smtp, audien
     assert campaign.status == "sent"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_with_groups_an_unsubscribe_reaches_the_next_group(smtp, settings):
-    from campaigns.suppression import suppress
-
-    settings.CAMPAIGN_HANDOVER_GROUP = 4
-    people = [
+def eight_clients():
+    return [
         make_contact(email=f"client{i}@exemple.fr", email_status="subscribed",
                      consent_basis="customer")
         for i in range(8)
     ]  # fmt: skip
+
+
+def test_every_group_of_a_batch_is_recorded_sent(smtp, settings, db):
+    settings.CAMPAIGN_HANDOVER_GROUP = 3
+    eight_clients()
+    campaign = started()
+    send_all(campaign)
+    assert len(smtp.messages) == 8
+    assert services.counters(campaign)["sent"] == 8
+    assert Delivery.objects.exclude(sent_at=None).filter(status="sent").count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_within_a_group_an_unsubscribe_holds_for_the_messages_not_yet_sent(smtp, settings):
+    from campaigns.suppression import suppress
+
+    settings.CAMPAIGN_HANDOVER_GROUP = 4
+    people = eight_clients()
 
     def unsubscribe_the_rest(received):
         if received.recipients == ["client0@exemple.fr"]:
@@ -280,9 +294,49 @@ def test_with_groups_an_unsubscribe_reaches_the_next_group(smtp, settings):
     smtp.on_message = unsubscribe_the_rest
     campaign = started()
     send_all(campaign)
-    received = [r for m in smtp.messages for r in m.recipients]
-    assert received == [f"client{i}@exemple.fr" for i in range(4)]  # the first group
-    assert services.counters(campaign)["skipped"] == 4
+    assert [r for m in smtp.messages for r in m.recipients] == ["client0@exemple.fr"]
+    assert services.counters(campaign)["skipped"] == 7
+    assert services.counters(campaign)["sent"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_within_a_group_a_pause_holds_and_the_rest_waits(smtp, settings):
+    settings.CAMPAIGN_HANDOVER_GROUP = 4
+    eight_clients()
+
+    def pause_after_first(received):
+        if received.recipients == ["client0@exemple.fr"]:
+            services.pause(campaign)
+
+    smtp.on_message = pause_after_first
+    campaign = started()
+    send_all(campaign)
+    assert len(smtp.messages) == 1
+    assert set(Delivery.objects.exclude(email="client0@exemple.fr").values_list(
+        "status", "attempts")) == {("pending", 0)}  # fmt: skip
+    assert Delivery.objects.get(email="client0@exemple.fr").status == "sent"
+
+
+def test_a_group_slower_than_half_its_lease_puts_the_rest_back(smtp, settings, db):
+    settings.CAMPAIGN_HANDOVER_GROUP = 4
+    settings.CAMPAIGN_LEASE_SECONDS = 2
+    smtp.delay_seconds = 0.7
+    eight_clients()
+    campaign = started()
+    send_batch(campaign.pk)
+    statuses = list(Delivery.objects.values_list("status", flat=True))
+    assert statuses.count("sent") == 2  # 1.4 s: past half the lease, the group stops
+    assert statuses.count("pending") == 6
+    assert len(smtp.messages) == 2
+
+
+def test_an_international_domain_is_sent_in_punycode(smtp, db):
+    make_contact(first_name="Léa", email="lea@café.fr", email_status="subscribed",
+                 consent_basis="customer")  # fmt: skip
+    campaign = started()
+    send_all(campaign)
+    assert [m.recipients for m in smtp.messages] == [["lea@xn--caf-dma.fr"]]
+    assert services.counters(campaign)["sent"] == 1
 
 
 def test_a_cancel_skips_what_was_not_handed_over(smtp, audience):
@@ -301,6 +355,7 @@ def test_the_hourly_quota_holds_across_batches(smtp, audience, settings):
     campaign = started()
     send_all(campaign)
     assert len(smtp.messages) == 2
+    assert services.counters(campaign)["sent"] == 2  # recorded, though the group stopped
     waiting = Delivery.objects.get(status="pending")
     assert waiting.next_attempt_at > timezone.now()
     assert waiting.next_attempt_at.minute == 0
