@@ -54,9 +54,9 @@ UPDATE {D} SET status = 'sending', message_id = %s, lease_until = %s WHERE id = 
 """
 # The same conditions, read again right before each message of a group leaves.
 _STILL = f"""
-SELECT (SELECT c.email = %s AND c.email_status = '{EmailStatus.SUBSCRIBED}'
-        AND c.consent_basis <> '' FROM {C} c WHERE c.id = %s),
-       (SELECT k.status FROM {K} k WHERE k.id = %s)
+SELECT c.email = %s AND c.email_status = '{EmailStatus.SUBSCRIBED}' AND c.consent_basis <> '',
+       k.status
+FROM {C} c, {K} k WHERE c.id = %s AND k.id = %s
 """
 # A row made `unknown` by the reaper while its worker was still sending is still that
 # worker's to record: the claim token proves the worker is the one that handed it over.
@@ -133,6 +133,7 @@ class Ledger:
         self.sent_contacts: list[int] = []
         self._unrecorded: list[tuple[int, str]] = []  # sends recorded with the next group
         self._postgres = connection.vendor == "postgresql"
+        self._cursor: psycopg.Cursor | None = None
 
     def hand_over(self, messages: list[tuple[int, str]]) -> set[int]:
         """Mark deliveries as being handed over, those still ours and mailable.
@@ -167,13 +168,11 @@ class Ledger:
             now + _lease(), [pk for pk, _ in messages], [mid for _, mid in messages],
             self.token,
         ]  # fmt: skip
-        connection.ensure_connection()
         # Prepared on the server: it runs for every few messages, and planning it each
         # time would cost more than running it. Django's cursors bind parameters on the
         # client, which cannot prepare.
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(_HAND_OVER_GROUP, params, prepare=True)
-            return {row[0] for row in cursor.fetchall()}
+        cursor = self._server_cursor().execute(_HAND_OVER_GROUP, params, prepare=True)
+        return {row[0] for row in cursor.fetchall()}
 
     def check(self, recipient: Recipient) -> HandOver:
         """Right before a handed-over message leaves, check it still may (DESIGN.md).
@@ -183,19 +182,25 @@ class Ledger:
         """
         params = [recipient.email, recipient.contact_id, self.campaign_id]
         if self._postgres:
-            connection.ensure_connection()
-            with psycopg.Cursor(connection.connection) as cursor:
-                mailable, campaign = cursor.execute(_STILL, params, prepare=True).fetchone()
+            found = self._server_cursor().execute(_STILL, params, prepare=True).fetchone()
         else:
             with connection.cursor() as cursor:
                 cursor.execute(_STILL, params)
-                mailable, campaign = cursor.fetchone()
-        if campaign != CampaignStatus.SENDING:
+                found = cursor.fetchone()
+        mailable, campaign = found or (False, None)  # no row: the contact was deleted
+        if campaign is not None and campaign != CampaignStatus.SENDING:
             return HandOver.STOPPED
         if not mailable:
             self._close(recipient.delivery_id, DeliveryStatus.SKIPPED, "may no longer be emailed")
             return HandOver.SKIPPED
         return HandOver.HANDED
+
+    def _server_cursor(self) -> psycopg.Cursor:
+        """Return this batch's server-binding cursor on PostgreSQL (made once: it is hot)."""
+        connection.ensure_connection()
+        if self._cursor is None or self._cursor.connection is not connection.connection:
+            self._cursor = psycopg.Cursor(connection.connection)
+        return self._cursor
 
     def why_not(self, delivery_id: int) -> HandOver:
         """Say why a delivery was not handed over, skipping it if its contact is the reason."""
@@ -283,6 +288,8 @@ class Ledger:
                 raise
             connection.close()
             self.flush()
+        if self._cursor is not None:
+            self._cursor.close()
         self.release_rest()
         Contact.objects.filter(pk__in=self.sent_contacts).update(last_contacted_at=timezone.now())
 
