@@ -557,7 +557,7 @@ def main() -> None:
     )
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument(
-        "--batch-size", type=int, default=int(os.environ.get("CAMPAIGN_BATCH_SIZE", "200"))
+        "--batch-size", type=int, default=int(os.environ.get("CAMPAIGN_BATCH_SIZE", "1000"))
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of each tool, the fastest counted"

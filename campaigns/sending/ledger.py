@@ -2,7 +2,7 @@
 
 The order of writes is what makes "never twice" hold (DESIGN.md, Sending):
 1. `claim` marks a batch of pending rows `claimed` under a lease, with a token.
-2. `hand_over` marks a small group of rows `sending` (CAMPAIGN_HANDOVER_GROUP, 4), in
+2. `hand_over` marks a small group of rows `sending` (CAMPAIGN_HANDOVER_GROUP, 8), in
    one committed write, only those still ours whose contact may still be emailed; only
    then are their messages handed over, one by one.
 3. The outcomes are recorded (sends with the next group's hand-over). Should the worker
