@@ -12,6 +12,7 @@ from campaigns import services
 from campaigns.admin import views
 from campaigns.choices import CampaignStatus
 from campaigns.models import Campaign
+from crm.admin import ModelAdmin
 
 EDITABLE = {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}
 
@@ -36,7 +37,7 @@ class CampaignForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ModelAdmin):
     form = CampaignForm
     list_display = ("name", "status", "scheduled_at", "progress", "created_at")
     list_filter = ("status",)

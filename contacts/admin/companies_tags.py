@@ -5,9 +5,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Company, Tag
+from crm.admin import ModelAdmin
 
 
-class _WithContactCount(admin.ModelAdmin):
+class _WithContactCount(ModelAdmin):
     """List each row with the number of its contacts, linked to those contacts."""
 
     contact_filter: str

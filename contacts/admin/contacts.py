@@ -15,6 +15,7 @@ from contacts.admin.consent import ConsentEventInline
 from contacts.admin.filters import HasEmailFilter, HasPhoneFilter, SourceFilter
 from contacts.choices import BLOCKED_STATUSES, Source
 from contacts.models import Activity, Contact, ContactSource, Handle, Note
+from crm.admin import ModelAdmin
 from crm.lib.accents import Unaccent, fold
 
 SEARCHED = ("first_name", "last_name", "email", "company__name")
@@ -82,7 +83,7 @@ class NoteInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ModelAdmin):
     form = ContactForm
     list_display = (
         "__str__",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Segment
 from contacts.models.segments import CHOICE_FIELDS, matching
+from crm.admin import ModelAdmin
 
 _M2M = ("tags_any", "tags_all", "tags_none", "companies")
 DATES = ("created_after", "created_before", "last_contacted_after", "last_contacted_before")
@@ -38,7 +39,7 @@ class SegmentForm(forms.ModelForm):
 
 
 @admin.register(Segment)
-class SegmentAdmin(admin.ModelAdmin):
+class SegmentAdmin(ModelAdmin):
     form = SegmentForm
     list_display = ("name", "contact_count")
     search_fields = ("name",)

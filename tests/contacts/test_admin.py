@@ -311,3 +311,17 @@ def test_the_admin_speaks_english_to_who_chose_it(client, alice):
     response = client.get(CHANGELIST)
     assert response["Content-Language"] == "en"
     assert "Select contact to change" in response.content.decode()
+
+
+def test_the_change_history_names_the_fields_in_french(as_alice, alice):
+    from django.contrib.admin.models import LogEntry
+    from django.utils import translation
+
+    contact = make_contact(first_name="Luc", email="luc@exemple.fr", city="Dole")
+    change = reverse("admin:contacts_contact_change", args=[contact.pk])
+    form = {"first_name": "Lucas", "email": "luc@exemple.fr", "city": "Dijon",
+            "email_status": "no_consent", **EMPTY_INLINES}  # fmt: skip
+    assert as_alice.post(change, form).status_code == 302
+    with translation.override("fr"):
+        message = LogEntry.objects.get(object_id=str(contact.pk)).get_change_message()
+    assert message == "Modification de prénom et ville."
