@@ -19,7 +19,22 @@ class CarnetAdminSite(admin.AdminSite):
 
 
 class ModelAdmin(admin.ModelAdmin):
-    """Carnet's model admins: the change history names fields in the reader's language."""
+    """Carnet's model admins: French that reads well whatever the model's name.
+
+    Django's French titles assume a masculine name that starts with a consonant ("Ajout
+    de étiquette", "les campagnes sélectionnés"); these phrasings fit every name.
+    """
+
+    def add_view(self, request, form_url="", extra_context=None):
+        title = _("Add: %(name)s") % {"name": self.opts.verbose_name}
+        return super().add_view(request, form_url, {"title": title, **(extra_context or {})})
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            func, name, _description = actions["delete_selected"]
+            actions[name] = (func, name, _("Delete the selection (%(verbose_name_plural)s)"))
+        return actions
 
     def construct_change_message(self, request, form, formsets, add=False):
         # Django stores the form's labels ("First name"), which no catalogue translates

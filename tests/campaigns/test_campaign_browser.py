@@ -18,7 +18,7 @@ def test_the_owner_composes_previews_tests_schedules_and_reads_the_report(
 ):
     log_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/admin/campaigns/campaign/add/")
-    expect(page.locator("h1")).to_have_text("Ajout de campagne")
+    expect(page.locator("h1")).to_have_text("Ajout : campagne")
     page.fill("#id_name", "Soldes d’hiver")
     page.fill("#id_subject", "{{ first_name }}, nos soldes commencent")
     page.fill("#id_from_name", "Boulangerie Lefèvre")

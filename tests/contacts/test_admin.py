@@ -325,3 +325,11 @@ def test_the_change_history_names_the_fields_in_french(as_alice, alice):
     with translation.override("fr"):
         message = LogEntry.objects.get(object_id=str(contact.pk)).get_change_message()
     assert message == "Modification de prénom et ville."
+
+
+def test_titles_and_actions_read_well_in_french(as_alice):
+    page = as_alice.get(reverse("admin:contacts_tag_add")).content.decode()
+    assert "<h1>Ajout : étiquette</h1>" in page
+    elodie()
+    listing = as_alice.get(CHANGELIST).content.decode()
+    assert "Supprimer la sélection (contacts)" in listing
