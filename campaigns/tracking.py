@@ -90,12 +90,12 @@ def _apply(event: AnymailTrackingEvent, delivery: Delivery | None, at) -> None:
         ).update(**{field: at})
     if status is None:
         return
-    contact = _contact(event, delivery)
-    if contact is None:
+    contact_id = _contact_id(event, delivery)
+    if contact_id is None:
         return
     campaign = delivery.campaign if delivery else None
     reason = event.reject_reason or event.event_type
-    suppress(contact.pk, status, campaign, reason)
+    suppress(contact_id, status, campaign, reason)
     if campaign is not None and status != EmailStatus.UNSUBSCRIBED:
         services.pause_if_unhealthy(campaign)
 
@@ -112,9 +112,10 @@ def _permanent(event: AnymailTrackingEvent) -> bool:
     return True  # Mailgun and the others report temporary failures as "deferred"
 
 
-def _contact(event: AnymailTrackingEvent, delivery: Delivery | None) -> Contact | None:
+def _contact_id(event: AnymailTrackingEvent, delivery: Delivery | None) -> int | None:
     if delivery is not None and delivery.contact_id:
-        return Contact(pk=delivery.contact_id)
+        return delivery.contact_id
     if event.recipient:
-        return Contact.objects.filter(email__iexact=event.recipient).only("pk").first()
+        found = Contact.objects.filter(email__iexact=event.recipient)
+        return found.values_list("pk", flat=True).first()
     return None

@@ -1,7 +1,5 @@
 """Public pages: the unsubscribe link every campaign message carries."""
 
-from email.utils import parseaddr
-
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from campaigns import unsubscribe as tokens
 from campaigns.models import Campaign, Delivery
+from campaigns.sending.compose import sender
 from campaigns.suppression import suppress
 from contacts.choices import EmailStatus
 from contacts.models import Contact
@@ -48,8 +47,7 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
 
 def sender_name(campaign: Campaign | None) -> str:
     """Return the name the business writes under, for the public pages."""
-    name = campaign.from_name if campaign else ""
-    return name or parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or _("us")
+    return sender(campaign)[0] or _("us")
 
 
 def _unsubscribe(request: HttpRequest, contact: Contact, campaign: Campaign | None) -> None:
@@ -62,9 +60,6 @@ def _unsubscribe(request: HttpRequest, contact: Contact, campaign: Campaign | No
         Delivery.objects.filter(
             campaign=campaign, contact=contact, unsubscribed_at__isnull=True
         ).update(unsubscribed_at=timezone.now())
-    contact.email_status = Contact.objects.values_list("email_status", flat=True).get(
-        pk=contact.pk
-    )
 
 
 def _ip(request: HttpRequest) -> str | None:

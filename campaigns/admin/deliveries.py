@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from campaigns.models import Delivery
+from crm.admin import ModelAdmin
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ModelAdmin):
     """Read-only: who was written to, when, and what became of each message."""
 
     list_display = ("email", "campaign", "status", "attempts", "sent_at", "error")

@@ -109,8 +109,11 @@ class Composer:
 _PREHEADER = '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">%s</div>'
 
 
-def sender(campaign: "Campaign") -> tuple[str, str]:
+def sender(campaign: "Campaign | None") -> tuple[str, str]:
+    """Return the campaign's sender (name, address), DEFAULT_FROM_EMAIL filling the gaps."""
     default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if campaign is None:
+        return default_name, default_address
     return campaign.from_name or default_name, campaign.from_email or default_address
 
 

@@ -3,6 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import ConsentEvent
+from crm.admin import ModelAdmin
 
 CONSENT_FIELDS = (
     "at",
@@ -53,7 +54,7 @@ class ConsentEventInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(_ReadOnly, admin.ModelAdmin):
+class ConsentEventAdmin(_ReadOnly, ModelAdmin):
     list_display = ("at", "contact", "from_status", "to_status", "basis", "how", "by")
     list_filter = ("how", "to_status", "basis")
     list_select_related = ("contact", "by")

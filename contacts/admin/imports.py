@@ -18,13 +18,14 @@ from contacts.forms import FIELD_LABELS, UploadForm
 from contacts.importing import engine, uploads
 from contacts.importing.tabular import column_keys
 from contacts.models import ImportJob
+from crm.admin import ModelAdmin
 
 PROGRESS_FIELDS = ("status", "rows_total", "rows_done", "created", "updated", "unchanged",
                    "skipped", "errors")  # fmt: skip
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ModelAdmin):
     list_display = ("started_at", "file_names", "format", "status", "created", "updated",
                     "unchanged", "skipped", "errors", "by")  # fmt: skip
     list_filter = ("status",)
