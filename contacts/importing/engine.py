@@ -7,18 +7,18 @@ duplicating anyone, because rows find the contacts the earlier run created.
 """
 
 import copy
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contacts.choices import ConsentMethod
-from contacts.importing import files, merge, store
-from contacts.importing.rows import BadRecord, Row, clean
+from contacts.importing import files, merge, reader, store
+from contacts.importing.rows import BadRecord, clean
 from contacts.importing.text import UnreadableFile
 from contacts.models import ConsentChange, Contact, ExternalKey, Handle, ImportJob
 
@@ -55,11 +55,19 @@ def prepare(
 
 def parts_of(job: ImportJob) -> list[files.Part]:
     """Open the job's files again, with the column mapping chosen for each."""
-    return [
-        part
-        for name, path in job.files
-        for part in files.open_parts(name, Path(path), job.forced_format, job.mapping)
-    ]
+    return reader.open_parts(_spec(job))
+
+
+def _spec(job: ImportJob) -> reader.Spec:
+    return reader.Spec(
+        files=[tuple(item) for item in job.files],
+        forced=job.forced_format,
+        mapping=job.mapping,
+        region=settings.PHONE_REGION,
+        chunk=CHUNK,
+        language=translation.get_language(),
+        max_mb=settings.IMPORT_MAX_MB,
+    )
 
 
 def execute(job: ImportJob, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
@@ -68,8 +76,7 @@ def execute(job: ImportJob, progress: Callable[[ImportJob], None] | None = None)
     job.save()
     report = {"errors": [], "problems": [], "conflicts": [], "duplicates": []}
     try:
-        for part in parts_of(job):
-            _import_part(job, part, report, progress)
+        _import(job, report, progress)
     except Exception as e:
         job.status, job.failure = ImportJob.Status.FAILED, str(e)[:2000]
         job.save()
@@ -116,8 +123,32 @@ def preview(job: ImportJob, rows: int = 10) -> list[dict]:
     return shown
 
 
-def _import_part(job: ImportJob, part: files.Part, report: dict, progress) -> None:
-    options = merge.Settings(
+def _import(job: ImportJob, report: dict, progress) -> None:
+    spec = _spec(job)
+    parts = reader.open_parts(spec)
+    job.rows_total += sum(part.estimated_rows for part in parts)
+    options = [_settings(job, part) for part in parts]
+    for number, batch in enumerate(reader.batches(spec, parts, job.rows_total), start=1):
+        part = parts[batch.part]
+        for kind, items in (("errors", batch.errors), ("problems", batch.problems)):
+            for line, reason in items:
+                _list(report, kind, part, line, reason)
+        job.errors += len(batch.errors)
+        job.skipped += batch.skipped
+        tally = merge.Tally()
+        if batch.rows:
+            with transaction.atomic():
+                merge.merge(batch.rows, options[batch.part], tally)
+        if number & (number - 1) == 0:  # batches 1, 2, 4, 8…: as often as the tables double
+            store.refresh_statistics(Contact, Handle, ExternalKey)
+        _count(job, tally, report, len(batch.rows) + batch.skipped + len(batch.errors))
+        ImportJob.objects.filter(pk=job.pk).update(**_progress_fields(job))
+        if progress:
+            progress(job)
+
+
+def _settings(job: ImportJob, part: files.Part) -> merge.Settings:
+    return merge.Settings(
         basis=job.basis,
         extra_tags=job.tags,
         update_existing=job.update_existing,
@@ -128,17 +159,6 @@ def _import_part(job: ImportJob, part: files.Part, report: dict, progress) -> No
             proof_sha256=part.sha256,
         ),
     )
-    job.rows_total += part.estimated_rows
-    for number, chunk in enumerate(_chunks(_clean_rows(part, job, report)), start=1):
-        tally = merge.Tally()
-        with transaction.atomic():
-            merge.merge(chunk, options, tally)
-        if number & (number - 1) == 0:  # chunks 1, 2, 4, 8…: as often as the tables double
-            store.refresh_statistics(Contact, Handle, ExternalKey)
-        _count(job, tally, report, len(chunk))
-        ImportJob.objects.filter(pk=job.pk).update(**_progress_fields(job))
-        if progress:
-            progress(job)
 
 
 def _progress_fields(job: ImportJob) -> dict:
@@ -146,35 +166,10 @@ def _progress_fields(job: ImportJob) -> dict:
     return {name: getattr(job, name) for name in names}
 
 
-def _clean_rows(part: files.Part, job: ImportJob, report: dict) -> Iterator[Row]:
-    for row in part.rows:
-        if isinstance(row, BadRecord):
-            job.errors += 1
-            _list(report, "errors", part, row.line, str(row))
-            continue
-        try:
-            row = clean(row, settings.PHONE_REGION)
-        except ValidationError as e:
-            job.errors += 1
-            _list(report, "errors", part, row.line, e.messages[0])
-            continue
-        if row.is_empty():
-            job.skipped += 1
-            continue
-        for problem in row.problems:
-            _list(report, "problems", part, row.line, problem)
-        yield row
-
-
 def _list(report: dict, kind: str, part: files.Part, line: int, reason: str) -> None:
     """Keep the first rows in error for the report (all are counted)."""
     if len(report[kind]) < merge.MAX_LISTED:
         report[kind].append({"file": part.name, "line": line, "reason": reason})
-
-
-def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:
-    while chunk := list(islice(rows, CHUNK)):
-        yield chunk
 
 
 def _count(job: ImportJob, tally: merge.Tally, report: dict, rows: int) -> None:

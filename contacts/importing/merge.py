@@ -8,8 +8,8 @@
 3. Write it all with bulk inserts and one bulk update, in the caller's transaction.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from django.db.models.functions import Lower
 
@@ -162,14 +162,16 @@ def _match(rows: list[Row], known: dict) -> list[Slot]:
     slots: list[Slot] = []
     for row in rows:
         keys = _keys(row)
-        slot = next(
-            (c for key in keys if (c := _candidate(key, by_key, by_id, known, contacts))
-             and _same_person(c, row)),
-            None,
-        )  # fmt: skip
+        slot = None
+        for key in keys:
+            candidate = _candidate(key, by_key, by_id, known, contacts)
+            if candidate is not None and _same_person(candidate, row):
+                slot = candidate
+                break
         if slot is None:
-            slot = Slot(NewContact(), is_new=True)
-        if not slot.rows:
+            slot = Slot(NewContact(row), is_new=True)
+            slots.append(slot)
+        elif not slot.rows:
             slots.append(slot)
             if not slot.is_new:
                 by_id[slot.contact.pk] = slot
@@ -218,6 +220,19 @@ def _named(model, names: set[str], cache: dict) -> dict[str, Tag | Company]:
 
 def _apply(slot: Slot, row: Row, options: Settings, companies: dict, tally: Tally) -> None:
     contact = slot.contact
+    if row is slot.rows[0] and slot.is_new:  # the contact was made of this row
+        slot.changed = True
+    else:
+        _fill(slot, row, tally)
+    if row.company and contact.company_id is None:
+        contact.company_id = companies[row.company.lower()].pk
+        slot.changed = True
+    _apply_consent(slot, row, options.basis)
+
+
+def _fill(slot: Slot, row: Row, tally: Tally) -> None:
+    """Fill the contact's empty fields from the row; list the values that differ."""
+    contact = slot.contact
     for name in FILLED_FIELDS:
         incoming, current = getattr(row, name), getattr(contact, name)
         if incoming and not current:
@@ -225,10 +240,6 @@ def _apply(slot: Slot, row: Row, options: Settings, companies: dict, tally: Tall
             slot.changed = True
         elif not slot.is_new and name != "notes" and incoming and _differs(current, incoming):
             _note_conflict(tally, contact, name, current, incoming, row.line)
-    if row.company and contact.company_id is None:
-        contact.company_id = companies[row.company.lower()].pk
-        slot.changed = True
-    _apply_consent(slot, row, options.basis)
 
 
 def _note_conflict(tally: Tally, contact, name: str, current, incoming, line: int) -> None:
@@ -335,17 +346,24 @@ CONSENT_COLUMNS = [
 class NewContact:
     """A contact an import is about to create: the fields, without a model instance."""
 
-    def __init__(self):
+    __slots__ = (*FILLED_FIELDS, "id", "pk", "company_id", "last_contacted_at", "language",
+                 "email_status", "consent_basis", "created_at", "updated_at")  # fmt: skip
+
+    def __init__(self, row: Row):
         self.id = self.pk = self.company_id = self.last_contacted_at = None
-        for name in FILLED_FIELDS:
-            setattr(self, name, "")
+        self.first_name, self.last_name, self.email = row.first_name, row.last_name, row.email
+        self.phone, self.job_title, self.city = row.phone, row.job_title, row.city
+        self.postcode, self.country, self.notes = row.postcode, row.country, row.notes
         self.language = ""
         self.email_status, self.consent_basis = EmailStatus.NO_CONSENT, ""
 
 
-def _contact_row(contact, now) -> tuple:
-    values = {**vars(contact), "created_at": now, "updated_at": now}
-    return tuple(values[name] for name in CONTACT_COLUMNS)
+_contact_values = attrgetter(*CONTACT_COLUMNS)
+
+
+def _contact_row(contact: NewContact, now) -> tuple:
+    contact.created_at = contact.updated_at = now
+    return _contact_values(contact)
 
 
 def _consent_row(slot: Slot, change: ConsentChange, now) -> tuple:
@@ -368,16 +386,18 @@ def _consent_row(slot: Slot, change: ConsentChange, now) -> tuple:
 
 
 def _wanted_links(slots: list[Slot], tags: dict) -> dict[str, set]:
-    wanted = defaultdict(set)
+    tag_ids = {name: tag.pk for name, tag in tags.items()}
+    wanted_tags, sources, handles, keys = set(), set(), set(), set()
     for slot in slots:
         pk = slot.contact.pk
         for row in slot.rows:
-            wanted["tag"] |= {(pk, tags[t.lower()].pk) for t in row.tags}
-            wanted["source"].add((pk, row.source))
-            wanted["handle"] |= {(pk, n, v) for n, v in row.handles.items()}
+            wanted_tags.update([(pk, tag_ids[t.lower()]) for t in row.tags])
+            sources.add((pk, row.source))
+            if row.handles:
+                handles.update([(pk, n, v) for n, v in row.handles.items()])
             if row.external_key:
-                wanted["key"].add((pk, row.source, row.external_key))
-    return wanted
+                keys.add((pk, row.source, row.external_key))
+    return {"tag": wanted_tags, "source": sources, "handle": handles, "key": keys}
 
 
 def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[int]:

@@ -44,3 +44,13 @@ def samples():
     if not SAMPLES.is_dir():
         pytest.skip(f"the shared vCard samples are not here: {SAMPLES}")
     return SAMPLES
+
+
+@pytest.fixture(params=["read here", "read by a second process"])
+def either_reader(request, monkeypatch):
+    """Run the test twice: rows read in this process, then by the reading process that
+    large imports start (contacts.importing.reader), which must give the same result."""
+    from contacts.importing import reader
+
+    if request.param != "read here":
+        monkeypatch.setattr(reader, "PROCESS_FROM_ROWS", 0)

@@ -3,7 +3,7 @@ import pytest
 from contacts.models import Contact
 from tests.contacts.importing.conftest import counts, run_import
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_reader")]
 
 GOOGLE = (
     "First Name,Middle Name,Last Name,Organization Name,Organization Title,Notes,Labels,"

@@ -6,7 +6,7 @@ from openpyxl import Workbook
 from contacts.models import ConsentEvent, Contact
 from tests.contacts.importing.conftest import counts, run_import, zipped
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_reader")]
 
 MAILCHIMP = (
     '"Email Address","First Name","Last Name","Phone Number",MEMBER_RATING,OPTIN_TIME,'

@@ -3,7 +3,7 @@ import pytest
 from contacts.models import ConsentEvent, Contact
 from tests.contacts.importing.conftest import counts, run_import, zipped
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_reader")]
 
 COMMON = (
     '"Email Address","First Name","Last Name",MEMBER_RATING,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,'

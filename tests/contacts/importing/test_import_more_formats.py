@@ -9,7 +9,7 @@ from contacts.importing import engine, merge
 from contacts.models import Contact
 from tests.contacts.importing.conftest import counts, run_import
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_reader")]
 
 
 def _workbook(sheets: dict[str, list[list]]) -> bytes:
@@ -137,3 +137,17 @@ def test_an_import_cut_off_halfway_finishes_when_run_again(tmp_path, monkeypatch
     assert all(
         c.sources.count() == 1 and c.consent_events.count() == 1 for c in Contact.objects.all()
     )
+
+
+def test_a_reading_process_that_dies_fails_the_import_and_writes_nothing(tmp_path, monkeypatch):
+    from contacts.importing import reader
+    from contacts.models import ImportJob
+
+    path = tmp_path / "c.csv"
+    path.write_text("Prénom,E-mail\nAnne,anne@exemple.fr\n")
+    monkeypatch.setattr(reader, "PROCESS_FROM_ROWS", 0)
+    monkeypatch.setattr(reader.sys, "executable", "/bin/false")
+    with pytest.raises(RuntimeError, match="the reading process stopped"):
+        engine.run_files([path])
+    assert Contact.objects.count() == 0
+    assert ImportJob.objects.get().status == ImportJob.Status.FAILED

@@ -3,7 +3,7 @@ import pytest
 from contacts.models import Contact
 from tests.contacts.importing.conftest import as_json, counts, run_import, zipped
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_reader")]
 
 LINKEDIN = (
     "Notes:\n"

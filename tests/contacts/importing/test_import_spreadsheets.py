@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 from contacts.models import ConsentEvent, Contact
 from tests.contacts.importing.conftest import counts, run_import, sha256
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_reader")]
 
 FRENCH_EXCEL = (
     "Prénom;Nom;Courriel;Téléphone;Société;Ville;Code postal\r\n"

@@ -3,7 +3,7 @@ import pytest
 from contacts.models import Contact
 from tests.contacts.importing.conftest import counts, run_import
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_reader")]
 
 ANDROID_21 = (
     "BEGIN:VCARD\r\nVERSION:2.1\r\n"

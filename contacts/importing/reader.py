@@ -1,0 +1,185 @@
+"""Read and clean an import's rows, in a process of their own when the files are large.
+
+Reading a row (decoding, parsing, NFC, email and phone checks) costs about as much Python
+as merging it into the database. For a large import a second process reads while this one
+merges, so that the two halves run on two cores; its batches come through a pipe, which
+holds at most one batch ahead, so memory stays bounded. Small imports are read here:
+starting a process would cost more than it saves.
+
+    python -m contacts.importing.reader   (the child: a pickled Spec on stdin, batches out)
+"""
+
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from itertools import islice
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+
+from contacts.importing import files
+from contacts.importing.rows import BadRecord, Row, clean
+from contacts.importing.text import UnreadableFile
+
+PROCESS_FROM_ROWS = 20_000  # estimated rows from which a second process reads
+_ROW_FIELDS = [f.name for f in fields(Row)]
+
+
+@dataclass
+class Spec:
+    """What the reading needs, the same in this process and in the child."""
+
+    files: list[tuple[str, str]]
+    forced: str
+    mapping: dict
+    region: str
+    chunk: int
+    language: str
+    max_mb: int
+
+
+@dataclass
+class Batch:
+    """Up to `chunk` clean rows of one part, and what became of the rows left out."""
+
+    part: int  # index in the job's parts
+    rows: list[Row] = field(default_factory=list)
+    skipped: int = 0  # rows naming nobody
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # imported, with a note
+
+
+def open_parts(spec: Spec) -> list[files.Part]:
+    """Open the job's files again, with the column mapping chosen for each."""
+    return [
+        part
+        for name, path in spec.files
+        for part in files.open_parts(name, Path(path), spec.forced, spec.mapping)
+    ]
+
+
+def batches(spec: Spec, parts: list[files.Part], estimated_rows: int) -> Iterator[Batch]:
+    """Yield the parts' rows cleaned, in batches, read in a child process if many."""
+    if estimated_rows < PROCESS_FROM_ROWS:
+        for index, part in enumerate(parts):
+            yield from _read(index, part, spec)
+        return
+    yield from _from_child(spec)
+
+
+def _read(index: int, part: files.Part, spec: Spec) -> Iterator[Batch]:
+    rows = iter(part.rows)
+    while True:
+        batch = Batch(index)
+        for row in islice(rows, spec.chunk):
+            _add(batch, row, spec.region)
+        if not (batch.rows or batch.skipped or batch.errors):
+            return
+        yield batch
+
+
+def _add(batch: Batch, row, region: str) -> None:
+    if isinstance(row, BadRecord):
+        batch.errors.append((row.line, str(row)))
+        return
+    try:
+        row = clean(row, region)
+    except ValidationError as e:
+        batch.errors.append((row.line, e.messages[0]))
+        return
+    if row.is_empty():
+        batch.skipped += 1
+        return
+    batch.problems += [(row.line, problem) for problem in row.problems]
+    batch.rows.append(row)
+
+
+# The child and its pipe. Rows travel as tuples of plain strings, lists and dicts:
+# unpickling a dataclass or an enum member per row would cost more than reading it.
+
+
+def _pack(batch: Batch) -> tuple:
+    rows = [tuple(_plain(name, getattr(row, name)) for name in _ROW_FIELDS) for row in batch.rows]
+    return batch.part, rows, batch.skipped, batch.errors, batch.problems
+
+
+def _plain(name: str, value):
+    """Return the value with its enum members (a source, networks) as plain strings."""
+    if name == "source":
+        return str(value)
+    if name == "handles":
+        return {str(network): handle for network, handle in value.items()}
+    return value
+
+
+def _unpack(packed: tuple) -> Batch:
+    part, rows, skipped, errors, problems = packed
+    return Batch(part, [Row(*values) for values in rows], skipped, errors, problems)
+
+
+def _from_child(spec: Spec) -> Iterator[Batch]:
+    from django.conf import settings
+
+    root = str(Path(__file__).resolve().parents[2])
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "contacts.importing.reader"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        pickle.dump(spec, child.stdin)
+        child.stdin.close()
+        while True:
+            try:
+                kind, payload = pickle.load(child.stdout)
+            except EOFError:
+                raise RuntimeError(f"the reading process stopped (exit {child.wait()})") from None
+            if kind == "end":
+                return
+            if kind == "unreadable":
+                raise UnreadableFile(payload)
+            if kind == "failed":
+                raise RuntimeError(payload)
+            yield _unpack(payload)
+    finally:
+        child.kill()
+        child.wait()
+
+
+def _child() -> None:
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not reach the pipe
+    spec: Spec = pickle.load(sys.stdin.buffer)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.utils import translation
+
+    settings.IMPORT_MAX_MB = spec.max_mb
+    translation.activate(spec.language)
+    try:
+        for index, part in enumerate(open_parts(spec)):
+            for batch in _read(index, part, spec):
+                pickle.dump(("batch", _pack(batch)), channel, protocol=pickle.HIGHEST_PROTOCOL)
+        message = ("end", None)
+    except UnreadableFile as e:
+        message = ("unreadable", str(e))
+    except Exception as e:  # reported by the parent, whose job records the failure
+        message = ("failed", f"{type(e).__name__}: {e}")
+    pickle.dump(message, channel)
+    channel.close()
+
+
+if __name__ == "__main__":
+    _child()
