@@ -6,15 +6,16 @@ merges, so that the two halves run on two cores; its batches come through a pipe
 holds at most one batch ahead, so memory stays bounded. Small imports are read here:
 starting a process would cost more than it saves.
 
-    python -m contacts.importing.reader   (the child: a pickled Spec on stdin, batches out)
+    python -m contacts.importing.reader SPEC   (the child: a Spec in JSON; batches out)
 """
 
+import json
 import os
 import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from itertools import islice
 from pathlib import Path
 
@@ -130,14 +131,12 @@ def _from_child(spec: Spec) -> Iterator[Batch]:
         "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
     }
     child = subprocess.Popen(
-        [sys.executable, "-m", "contacts.importing.reader"],
-        stdin=subprocess.PIPE,
+        [sys.executable, "-m", "contacts.importing.reader", json.dumps(asdict(spec))],
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         env=env,
     )
     try:
-        pickle.dump(spec, child.stdin)
-        child.stdin.close()
         while True:
             try:
                 kind, payload = pickle.load(child.stdout)
@@ -153,12 +152,13 @@ def _from_child(spec: Spec) -> Iterator[Batch]:
     finally:
         child.kill()
         child.wait()
+        child.stdout.close()
 
 
 def _child() -> None:
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not reach the pipe
-    spec: Spec = pickle.load(sys.stdin.buffer)
+    spec = Spec(**json.loads(sys.argv[1]))
 
     import django
 
