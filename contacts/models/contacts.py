@@ -73,14 +73,20 @@ class ConsentChange:
     detail: str = ""
 
 
+def mailable_condition(prefix: str = "") -> models.Q:
+    """Who a marketing email may be sent to now (DESIGN.md, Consent); `prefix` reaches the
+    contact through a relation ("contact__")."""
+    return (
+        models.Q(**{f"{prefix}email_status": EmailStatus.SUBSCRIBED})
+        & ~models.Q(**{f"{prefix}email": ""})
+        & ~models.Q(**{f"{prefix}consent_basis": ""})
+    )
+
+
 class ContactQuerySet(models.QuerySet):
     def mailable(self) -> "ContactQuerySet":
         """Return the contacts a marketing email may be sent to now (DESIGN.md, Consent)."""
-        return (
-            self.filter(email_status=EmailStatus.SUBSCRIBED)
-            .exclude(email="")
-            .exclude(consent_basis="")
-        )
+        return self.filter(mailable_condition())
 
 
 class Contact(models.Model):

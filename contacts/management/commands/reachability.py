@@ -1,0 +1,57 @@
+import json
+import sys
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from contacts import reachability
+
+
+class Command(BaseCommand):
+    help = (
+        "How many contacts the business can reach without any social network: in total and "
+        "per source."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print one JSON object."
+        )
+
+    def handle(self, *args, as_json: bool, **options):
+        counts = reachability.counts()
+        text = json.dumps(counts, ensure_ascii=False, indent=2) if as_json else _report(counts)
+        try:
+            self.stdout.write(text)
+            self.stdout.flush()
+        except BrokenPipeError:  # `| head` has read what it wanted
+            sys.stdout = None
+
+
+def _report(counts: dict) -> str:
+    """Return a sentence, then the counts of every contact and of each source's."""
+    total, mailable, social = counts["total"], counts["mailable"], counts["social_only"]
+    sentence = ngettext(
+        "Without any social network, you may email %(mailable)s of your %(total)s contacts "
+        "now (%(share)s); %(social)s has nothing but a social network or a name.",
+        "Without any social network, you may email %(mailable)s of your %(total)s contacts "
+        "now (%(share)s); %(social)s have nothing but a social network or a name.",
+        social,
+    ) % {"mailable": mailable, "total": total, "share": _share(mailable, total), "social": social}
+    groups = [(_("All contacts"), counts)] + [
+        (reachability.source_label(source), row) for source, row in counts["by_source"].items()
+    ]
+    width = max(len(str(label)) for label in reachability.KINDS.values())
+    lines = [sentence]
+    for name, row in groups:
+        lines += ["", _("%(name)s: %(count)s") % {"name": name, "count": row["total"]}]
+        lines += [
+            f"  {label:<{width}}  {row[kind]:>9}  {_share(row[kind], row['total']):>5}"
+            for kind, label in reachability.KINDS.items()
+        ]
+    return "\n".join(lines)
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f} %" if whole else "—"
