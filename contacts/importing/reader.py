@@ -9,6 +9,7 @@ starting a process would cost more than it saves.
     python -m contacts.importing.reader SPEC   (the child: a Spec in JSON; batches out)
 """
 
+import gc
 import json
 import os
 import pickle
@@ -168,6 +169,7 @@ def _child() -> None:
 
     settings.IMPORT_MAX_MB = spec.max_mb
     translation.activate(spec.language)
+    gc.freeze()  # what Django loaded lives until the end (see engine.collecting_new_objects_only)
     try:
         for index, part in enumerate(open_parts(spec)):
             for batch in _read(index, part, spec):
