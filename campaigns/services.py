@@ -185,7 +185,11 @@ COUNTERS = (
 
 
 def counters(campaign: Campaign) -> dict[str, int]:
-    """Return the campaign's counters, as `campaign status` prints them."""
+    """Return the campaign's counters, as `campaign status` prints them.
+
+    Before it starts, a campaign has no delivery rows yet: its total and pending are then
+    the audience it would be sent to now.
+    """
     by_status = {f"status_{s}": Count("pk", filter=Q(status=s)) for s in DeliveryStatus.values}
     events = {
         name: Count("pk", filter=Q(**{f"{name}_at__isnull": False}))
@@ -195,7 +199,12 @@ def counters(campaign: Campaign) -> dict[str, int]:
     row["pending"] = sum(row.pop(f"status_{s}") for s in _open())
     for status in ("sent", "failed", "unknown", "skipped"):
         row[status] = row.pop(f"status_{status}")
+    if not row["total"] and campaign.started_at is None and campaign.status in NOT_STARTED:
+        row["total"] = row["pending"] = audience(campaign).count()
     return {name: row[name] for name in COUNTERS}
+
+
+NOT_STARTED = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.PAUSED)
 
 
 def tick_soon() -> None:

@@ -43,6 +43,8 @@ def test_status_prints_one_json_object_with_every_counter(audience, html):
     pk = run("create", "--name", "N", "--subject", "S", "--html", str(html), "--at", "now")
     status = json.loads(run("status", pk))
     assert status["status"] == "scheduled"
+    # Not started yet: the total is the audience it would go to now, all of it pending.
+    assert (status["total"], status["pending"], status["sent"]) == (3, 3, 0)
     assert set(status) >= {"status", "total", "pending", "sent", "failed", "unknown",
                            "skipped", "opened", "clicked", "bounced", "complained",
                            "unsubscribed"}  # fmt: skip

@@ -16,19 +16,26 @@ KINDS = ["mailable", "email_no_consent", "email_blocked", "phone_only", "social_
 
 @pytest.fixture
 def people():
-    make_contact(first_name="Élodie", email="elodie@exemple.fr", email_status="subscribed",
-                 consent_basis="customer", phone="+33612345678", sources=["google", "linkedin"])
-    make_contact(first_name="Marc", email="marc@exemple.fr", email_status="subscribed",
-                 sources=["google"])  # subscribed, but on no basis: not mailable
+    make_contact(
+        first_name="Élodie",
+        email="elodie@exemple.fr",
+        email_status="subscribed",
+        consent_basis="customer",
+        phone="+33612345678",
+        sources=["google", "linkedin"],
+    )
+    make_contact(
+        first_name="Marc", email="marc@exemple.fr", email_status="subscribed", sources=["google"]
+    )  # subscribed, but on no basis: not mailable
     make_contact(first_name="Inès", email="ines@exemple.fr", email_status="pending")
     make_contact(first_name="Paul", email="paul@exemple.fr", sources=["linkedin"])
-    make_contact(first_name="Zoé", email="zoe@exemple.fr", email_status="unsubscribed",
-                 sources=["google"])
+    make_contact(
+        first_name="Zoé", email="zoe@exemple.fr", email_status="unsubscribed", sources=["google"]
+    )
     make_contact(first_name="Léa", email="lea@exemple.fr", email_status="bounced")
     make_contact(first_name="Jules", phone="+33698765432", sources=["vcard"])
     make_contact(first_name="Nina", handles={"instagram": "nina"}, sources=["instagram"])
     make_contact(first_name="Hugo", last_name="Martin", sources=["facebook"])  # a name only
-    # fmt: skip
 
 
 def reachability(*args: str) -> str:
