@@ -137,6 +137,9 @@ def collecting_new_objects_only():
     worker): a cost that grows with the process, not with the import. Objects frozen here
     are not walked; the import's own garbage is collected as usual.
     """
+    if gc.get_freeze_count():  # someone froze them already (a server before it forks)
+        yield
+        return
     gc.freeze()
     try:
         yield

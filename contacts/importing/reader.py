@@ -6,7 +6,7 @@ merges, so that the two halves run on two cores; its batches come through a pipe
 holds at most one batch ahead, so memory stays bounded. Small imports are read here:
 starting a process would cost more than it saves.
 
-    python -m contacts.importing.reader SPEC   (the child: a Spec in JSON; batches out)
+    python -m contacts.importing.reader   (the child: a Spec in JSON on stdin; batches out)
 """
 
 import gc
@@ -17,7 +17,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
-from itertools import islice
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -39,7 +38,7 @@ class Spec:
     mapping: dict
     region: str
     chunk: int
-    language: str
+    language: str | None  # None: translations off, as in the parent
     max_mb: int
 
 
@@ -65,7 +64,7 @@ def open_parts(spec: Spec) -> list[files.Part]:
 
 def batches(spec: Spec, parts: list[files.Part], estimated_rows: int) -> Iterator[Batch]:
     """Yield the parts' rows cleaned, in batches, read in a child process if many."""
-    if estimated_rows < PROCESS_FROM_ROWS:
+    if estimated_rows < PROCESS_FROM_ROWS or not _settings_module():
         for index, part in enumerate(parts):
             yield from _read(index, part, spec)
         return
@@ -73,13 +72,14 @@ def batches(spec: Spec, parts: list[files.Part], estimated_rows: int) -> Iterato
 
 
 def _read(index: int, part: files.Part, spec: Spec) -> Iterator[Batch]:
-    rows = iter(part.rows)
-    while True:
-        batch = Batch(index)
-        for row in islice(rows, spec.chunk):
-            _add(batch, row, spec.region)
-        if not (batch.rows or batch.skipped or batch.errors):
-            return
+    """Yield batches of `spec.chunk` clean rows, with the rows left out before them."""
+    batch = Batch(index)
+    for row in part.rows:
+        _add(batch, row, spec.region)
+        if len(batch.rows) == spec.chunk:
+            yield batch
+            batch = Batch(index)
+    if batch.rows or batch.skipped or batch.errors:
         yield batch
 
 
@@ -122,26 +122,32 @@ def _unpack(packed: tuple) -> Batch:
     return Batch(part, [Row(*values) for values in rows], skipped, errors, problems)
 
 
-def _from_child(spec: Spec) -> Iterator[Batch]:
+def _settings_module() -> str:
+    """Return the settings the child loads (none if they were configured in code)."""
     from django.conf import settings
 
+    return os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE or ""
+
+
+def _from_child(spec: Spec) -> Iterator[Batch]:
     root = str(Path(__file__).resolve().parents[2])
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+        "DJANGO_SETTINGS_MODULE": _settings_module(),
         "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
     }
     child = subprocess.Popen(
-        [sys.executable, "-m", "contacts.importing.reader", json.dumps(asdict(spec))],
-        stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "contacts.importing.reader"],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env=env,
     )
     try:
+        _send(child, json.dumps(asdict(spec)).encode())
         while True:
             try:
                 kind, payload = pickle.load(child.stdout)
-            except EOFError:
+            except (EOFError, pickle.UnpicklingError):  # it died, maybe halfway through a batch
                 raise RuntimeError(f"the reading process stopped (exit {child.wait()})") from None
             if kind == "end":
                 return
@@ -156,10 +162,22 @@ def _from_child(spec: Spec) -> Iterator[Batch]:
         child.stdout.close()
 
 
+def _send(child: subprocess.Popen, spec: bytes) -> None:
+    """Give the child its spec on stdin (an argument could not hold thousands of files)."""
+    try:
+        view = memoryview(spec)
+        while view:  # unbuffered, so that closing cannot fail on data left behind
+            view = view[os.write(child.stdin.fileno(), view) :]
+    except BrokenPipeError:
+        pass  # the child is gone: the end of its output says so
+    finally:
+        child.stdin.close()
+
+
 def _child() -> None:
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not reach the pipe
-    spec = Spec(**json.loads(sys.argv[1]))
+    spec = Spec(**json.load(sys.stdin))
 
     import django
 
@@ -168,7 +186,10 @@ def _child() -> None:
     from django.utils import translation
 
     settings.IMPORT_MAX_MB = spec.max_mb
-    translation.activate(spec.language)
+    if spec.language:
+        translation.activate(spec.language)
+    else:
+        translation.deactivate_all()  # as the parent: messages as the code writes them
     gc.freeze()  # what Django loaded lives until the end (see engine.collecting_new_objects_only)
     try:
         for index, part in enumerate(open_parts(spec)):

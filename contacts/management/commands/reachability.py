@@ -32,18 +32,23 @@ class Command(BaseCommand):
 def _report(counts: dict) -> str:
     """Return a sentence, then the counts of every contact and of each source's."""
     total, mailable, social = counts["total"], counts["mailable"], counts["social_only"]
-    sentence = ngettext(
-        "Without any social network, you may email %(mailable)s of your %(total)s contacts "
-        "now (%(share)s); %(social)s has nothing but a social network or a name.",
-        "Without any social network, you may email %(mailable)s of your %(total)s contacts "
-        "now (%(share)s); %(social)s have nothing but a social network or a name.",
+    reach = ngettext(
+        "Without any social network, you may email %(mailable)s contact of %(total)s now "
+        "(%(share)s).",
+        "Without any social network, you may email %(mailable)s contacts of %(total)s now "
+        "(%(share)s).",
+        mailable,
+    ) % {"mailable": mailable, "total": total, "share": _share(mailable, total)}
+    at_risk = ngettext(
+        "%(social)s contact has nothing but a social network or a name.",
+        "%(social)s contacts have nothing but a social network or a name.",
         social,
-    ) % {"mailable": mailable, "total": total, "share": _share(mailable, total), "social": social}
+    ) % {"social": social}
     groups = [(_("All contacts"), counts)] + [
         (reachability.source_label(source), row) for source, row in counts["by_source"].items()
     ]
     width = max(len(str(label)) for label in reachability.KINDS.values())
-    lines = [sentence]
+    lines = [f"{reach} {at_risk}"]
     for name, row in groups:
         lines += ["", _("%(name)s: %(count)s") % {"name": name, "count": row["total"]}]
         lines += [

@@ -151,3 +151,41 @@ def test_a_reading_process_that_dies_fails_the_import_and_writes_nothing(tmp_pat
         engine.run_files([path])
     assert Contact.objects.count() == 0
     assert ImportJob.objects.get().status == ImportJob.Status.FAILED
+
+
+def test_a_reading_process_cut_off_halfway_through_a_batch_fails_the_import(tmp_path, monkeypatch):
+    from contacts.importing import reader
+
+    path = tmp_path / "c.csv"
+    path.write_text("Prénom,E-mail\nAnne,anne@exemple.fr\n")
+    half_a_batch = tmp_path / "half-a-batch"
+    # A child that reads its spec, writes the start of a pickle, and dies.
+    half_a_batch.write_text(
+        "#!/bin/sh\ncat >/dev/null\nprintf '\\200\\005\\225\\377\\377'\nexit 9\n"
+    )
+    half_a_batch.chmod(0o755)
+    monkeypatch.setattr(reader, "PROCESS_FROM_ROWS", 0)
+    monkeypatch.setattr(reader.sys, "executable", str(half_a_batch))
+    with pytest.raises(RuntimeError, match=r"the reading process stopped \(exit 9\)"):
+        engine.run_files([path])
+    assert Contact.objects.count() == 0
+
+
+def test_hundreds_of_files_with_long_names_go_to_the_reading_process(tmp_path):
+    # Their names and paths would not fit in one command-line argument (128 KiB).
+    paths = []
+    for i in range(300):
+        path = tmp_path / f"{i:03d}-{'carnet-d-adresses-de-la-boutique-' * 6}.csv"
+        path.write_text(f"Prénom,E-mail\nClient{i},client{i}@exemple.fr\n")
+        paths.append(path)
+    job = engine.run_files(paths)
+    assert (job.created, job.errors) == (300, 0)
+    assert Contact.objects.count() == 300
+
+
+def test_the_phone_region_in_force_reaches_the_reading_process(tmp_path, settings):
+    settings.PHONE_REGION = "BE"
+    path = tmp_path / "c.csv"
+    path.write_text("Prénom,Téléphone\nLotte,0470 12 34 56\n")
+    engine.run_files([path])
+    assert Contact.objects.get().phone == "+32470123456"
