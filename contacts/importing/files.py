@@ -49,11 +49,12 @@ class Part:
     columns: list[str] = field(default_factory=list)  # the header, for tabular files
     mapping: dict[str, str] = field(default_factory=dict)  # column key → contact field
     counted: bytes = b""  # what to count in the file to estimate its rows
+    rows_stated: int = 0  # or the rows the file says it has (a workbook's dimension)
 
     @cached_property
     def estimated_rows(self) -> int:
         if not self.counted:
-            return 0
+            return self.rows_stated
         total = 0
         with self.open() as f:
             while chunk := f.read(SAMPLE):
@@ -224,11 +225,13 @@ def _workbook(part: Part, forced: str) -> Part:
         book = load_workbook(part.open(), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds on damaged workbooks
         raise UnreadableFile(f"{part.short_name}: unreadable workbook") from e
-    for index in range(len(book.worksheets)):
+    for index, sheet in enumerate(book.worksheets):
         try:
-            return _tabular(part, _sheet_rows(part, index), forced, Source.XLSX)
+            part = _tabular(part, _sheet_rows(part, index), forced, Source.XLSX)
         except UnreadableFile:
             continue
+        part.rows_stated = max((sheet.max_row or 0) - 1, 0)  # read from the sheet's dimension
+        return part
     book.close()
     raise UnreadableFile(f"{part.short_name}: no sheet with columns of contacts")
 

@@ -42,6 +42,14 @@ def test_it_reads_the_first_sheet_with_rows_of_an_xlsx_with_typed_cells(tmp_path
     assert list(zoe.sources.values_list("source", flat=True)) == ["xlsx"]
 
 
+def test_a_workbook_states_how_many_rows_it_has_for_the_progress_bar(tmp_path):
+    rows = [["Prénom", "E-mail"]] + [[f"C{i}", f"c{i}@exemple.fr"] for i in range(30)]
+    path = tmp_path / "clients.xlsx"
+    path.write_bytes(_workbook({"Clients": rows}))
+    job = engine.run_files([path])
+    assert (job.rows_total, job.rows_done, job.created) == (30, 30, 30)
+
+
 def test_it_refuses_an_archive_that_would_expand_beyond_reason(tmp_path):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
