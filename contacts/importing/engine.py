@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from contacts.choices import ConsentMethod
-from contacts.importing import files, merge, reader, store
+from contacts.importing import MAX_LISTED, files, merge, reader, store
 from contacts.importing.rows import BadRecord, clean
 from contacts.importing.text import UnreadableFile
 from contacts.models import ConsentChange, Contact, ContactSource, ExternalKey, Handle, ImportJob
@@ -157,7 +157,7 @@ def _import(job: ImportJob, report: dict, progress) -> None:
         for kind, items in (("errors", batch.errors), ("problems", batch.problems)):
             for line, reason in items:
                 _list(report, kind, part, line, reason)
-        job.errors += len(batch.errors)
+        job.errors += batch.failed
         job.skipped += batch.skipped
         tally = merge.Tally()
         if batch.rows:
@@ -165,7 +165,7 @@ def _import(job: ImportJob, report: dict, progress) -> None:
                 merge.merge(batch.rows, options[batch.part], tally)
         if number & (number - 1) == 0:  # batches 1, 2, 4, 8…: as often as the tables double
             store.refresh_statistics(*LOOKED_UP)
-        _count(job, tally, report, len(batch.rows) + batch.skipped + len(batch.errors))
+        _count(job, tally, report, len(batch.rows) + batch.skipped + batch.failed)
         ImportJob.objects.filter(pk=job.pk).update(**_progress_fields(job))
         if progress:
             progress(job)
@@ -192,7 +192,7 @@ def _progress_fields(job: ImportJob) -> dict:
 
 def _list(report: dict, kind: str, part: files.Part, line: int, reason: str) -> None:
     """Keep the first rows in error for the report (all are counted)."""
-    if len(report[kind]) < merge.MAX_LISTED:
+    if len(report[kind]) < MAX_LISTED:
         report[kind].append({"file": part.name, "line": line, "reason": reason})
 
 
@@ -203,7 +203,7 @@ def _count(job: ImportJob, tally: merge.Tally, report: dict, rows: int) -> None:
     job.skipped += tally.skipped
     job.rows_done += rows
     for kind in ("conflicts", "duplicates"):
-        room = merge.MAX_LISTED - len(report[kind])
+        room = MAX_LISTED - len(report[kind])
         report[kind] += getattr(tally, kind)[: max(room, 0)]
 
 

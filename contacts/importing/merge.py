@@ -14,7 +14,7 @@ from operator import attrgetter
 from django.db.models.functions import Lower
 
 from contacts.choices import BLOCKED_STATUSES, EmailStatus, Network
-from contacts.importing import consent, store
+from contacts.importing import MAX_LISTED, consent, store
 from contacts.importing.rows import Row
 from contacts.models import (
     Company,
@@ -27,7 +27,6 @@ from contacts.models import (
     Tag,
 )
 
-MAX_LISTED = 1000  # conflicts and probable duplicates kept for the report
 EMAIL_INDEXED = """NOT ("email" = '')"""
 FILLED_FIELDS = (
     "first_name",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from contacts.importing import files
+from contacts.importing import MAX_LISTED, files
 from contacts.importing.rows import BadRecord, Row, clean
 from contacts.importing.text import UnreadableFile
 
@@ -49,8 +49,11 @@ class Batch:
     part: int  # index in the job's parts
     rows: list[Row] = field(default_factory=list)
     skipped: int = 0  # rows naming nobody
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
-    problems: list[tuple[int, str]] = field(default_factory=list)  # imported, with a note
+    failed: int = 0  # rows in error
+    # The first rows in error and problems of imported rows, as (line, reason): a report
+    # lists no more, and a file of a million bad rows must not fill the memory.
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
 
 
 def open_parts(spec: Spec) -> list[files.Part]:
@@ -79,24 +82,31 @@ def _read(index: int, part: files.Part, spec: Spec) -> Iterator[Batch]:
         if len(batch.rows) == spec.chunk:
             yield batch
             batch = Batch(index)
-    if batch.rows or batch.skipped or batch.errors:
+    if batch.rows or batch.skipped or batch.failed:
         yield batch
 
 
 def _add(batch: Batch, row, region: str) -> None:
     if isinstance(row, BadRecord):
-        batch.errors.append((row.line, str(row)))
+        _fail(batch, row.line, str(row))
         return
     try:
         row = clean(row, region)
     except ValidationError as e:
-        batch.errors.append((row.line, e.messages[0]))
+        _fail(batch, row.line, e.messages[0])
         return
     if row.is_empty():
         batch.skipped += 1
         return
-    batch.problems += [(row.line, problem) for problem in row.problems]
+    if row.problems and len(batch.problems) < MAX_LISTED:
+        batch.problems += [(row.line, problem) for problem in row.problems]
     batch.rows.append(row)
+
+
+def _fail(batch: Batch, line: int, reason: str) -> None:
+    batch.failed += 1
+    if len(batch.errors) < MAX_LISTED:
+        batch.errors.append((line, reason))
 
 
 # The child and its pipe. Rows travel as tuples of plain strings, lists and dicts:
@@ -105,7 +115,7 @@ def _add(batch: Batch, row, region: str) -> None:
 
 def _pack(batch: Batch) -> tuple:
     rows = [tuple(_plain(name, getattr(row, name)) for name in _ROW_FIELDS) for row in batch.rows]
-    return batch.part, rows, batch.skipped, batch.errors, batch.problems
+    return batch.part, rows, batch.skipped, batch.failed, batch.errors, batch.problems
 
 
 def _plain(name: str, value):
@@ -118,8 +128,8 @@ def _plain(name: str, value):
 
 
 def _unpack(packed: tuple) -> Batch:
-    part, rows, skipped, errors, problems = packed
-    return Batch(part, [Row(*values) for values in rows], skipped, errors, problems)
+    part, rows, skipped, failed, errors, problems = packed
+    return Batch(part, [Row(*values) for values in rows], skipped, failed, errors, problems)
 
 
 def _settings_module() -> str:

@@ -197,3 +197,14 @@ def test_the_phone_region_in_force_reaches_the_reading_process(tmp_path, setting
     path.write_text("Prénom,Téléphone\nLotte,0470 12 34 56\n")
     engine.run_files([path])
     assert Contact.objects.get().phone == "+32470123456"
+
+
+def test_every_row_in_error_is_counted_and_the_first_thousand_listed(tmp_path):
+    rows = "".join(f"Client{i},pas-une-adresse-{i}\n" for i in range(1500))
+    path = tmp_path / "c.csv"
+    path.write_text("Prénom,E-mail\nAnne,anne@exemple.fr\n" + rows)
+    job = engine.run_files([path])
+    assert (job.created, job.errors, job.rows_done) == (1, 1500, 1501)
+    assert len(job.report["errors"]) == 1000
+    reason = "pas-une-adresse-0 n’est pas une adresse e-mail valide."
+    assert job.report["errors"][0] == {"file": "c.csv", "line": 3, "reason": reason}
