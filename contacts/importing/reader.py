@@ -11,6 +11,7 @@ starting a process would cost more than it saves.
 
 import gc
 import json
+import logging
 import os
 import pickle
 import subprocess
@@ -25,6 +26,7 @@ from contacts.importing import MAX_LISTED, files
 from contacts.importing.rows import BadRecord, Row, clean
 from contacts.importing.text import UnreadableFile
 
+logger = logging.getLogger(__name__)
 PROCESS_FROM_ROWS = 20_000  # estimated rows from which a second process reads
 _ROW_FIELDS = [f.name for f in fields(Row)]
 
@@ -67,11 +69,14 @@ def open_parts(spec: Spec) -> list[files.Part]:
 
 def batches(spec: Spec, parts: list[files.Part], estimated_rows: int) -> Iterator[Batch]:
     """Yield the parts' rows cleaned, in batches, read in a child process if many."""
-    if estimated_rows < PROCESS_FROM_ROWS or not _settings_module():
-        for index, part in enumerate(parts):
-            yield from _read(index, part, spec)
-        return
-    yield from _from_child(spec)
+    if estimated_rows >= PROCESS_FROM_ROWS and _settings_module():
+        try:
+            yield from _from_child(spec)
+            return
+        except _OtherVersion:  # before any batch: read here instead
+            logger.warning("The reading process runs other code than this worker: restart it.")
+    for index, part in enumerate(parts):
+        yield from _read(index, part, spec)
 
 
 def _read(index: int, part: files.Part, spec: Spec) -> Iterator[Batch]:
@@ -132,6 +137,15 @@ def _unpack(packed: tuple) -> Batch:
     return Batch(part, [Row(*values) for values in rows], skipped, failed, errors, problems)
 
 
+class _OtherVersion(Exception):
+    """The child's code speaks another version of the pipe (a worker older than a deploy)."""
+
+
+def _wire() -> list:
+    """What the pipe carries, to tell a child of other code (its batches would not fit)."""
+    return [_ROW_FIELDS, [f.name for f in fields(Batch)], [f.name for f in fields(Spec)]]
+
+
 def _settings_module() -> str:
     """Return the settings the child loads (none if they were configured in code)."""
     from django.conf import settings
@@ -153,7 +167,7 @@ def _from_child(spec: Spec) -> Iterator[Batch]:
         env=env,
     )
     try:
-        _send(child, json.dumps(asdict(spec)).encode())
+        _send(child, json.dumps({**asdict(spec), "wire": _wire()}).encode())
         while True:
             try:
                 kind, payload = pickle.load(child.stdout)
@@ -161,6 +175,8 @@ def _from_child(spec: Spec) -> Iterator[Batch]:
                 raise RuntimeError(f"the reading process stopped (exit {child.wait()})") from None
             if kind == "end":
                 return
+            if kind == "other version":
+                raise _OtherVersion
             if kind == "unreadable":
                 raise UnreadableFile(payload)
             if kind == "failed":
@@ -187,7 +203,11 @@ def _send(child: subprocess.Popen, spec: bytes) -> None:
 def _child() -> None:
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not reach the pipe
-    spec = Spec(**json.load(sys.stdin))
+    spec = json.load(sys.stdin)
+    if spec.pop("wire", None) != _wire():
+        pickle.dump(("other version", None), channel)
+        return
+    spec = Spec(**spec)
 
     import django
 

@@ -208,3 +208,17 @@ def test_every_row_in_error_is_counted_and_the_first_thousand_listed(tmp_path):
     assert len(job.report["errors"]) == 1000
     reason = "pas-une-adresse-0 n’est pas une adresse e-mail valide."
     assert job.report["errors"][0] == {"file": "c.csv", "line": 3, "reason": reason}
+
+
+def test_a_reading_process_of_other_code_is_not_used(tmp_path, monkeypatch, caplog):
+    # A worker started before a deploy spawns a child of the new code: their batches would
+    # not fit, so the worker reads the rows itself.
+    from contacts.importing import reader
+
+    path = tmp_path / "c.csv"
+    path.write_text("Prénom,E-mail\nAnne,anne@exemple.fr\nMarc,marc@exemple.fr\n")
+    monkeypatch.setattr(reader, "PROCESS_FROM_ROWS", 0)
+    monkeypatch.setattr(reader, "_wire", lambda: [["first_name"], ["an older batch"], []])
+    job = engine.run_files([path])
+    assert (job.created, job.errors) == (2, 0)
+    assert "other code" in caplog.text
