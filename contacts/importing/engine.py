@@ -151,7 +151,7 @@ def _import(job: ImportJob, report: dict, progress) -> None:
     spec = _spec(job)
     parts = reader.open_parts(spec)
     job.rows_total += sum(part.estimated_rows for part in parts)
-    options = [_settings(job, part) for part in parts]
+    options = [_merge_options(job, part) for part in parts]
     for number, batch in enumerate(reader.batches(spec, parts, job.rows_total), start=1):
         part = parts[batch.part]
         for kind, items in (("errors", batch.errors), ("problems", batch.problems)):
@@ -171,7 +171,7 @@ def _import(job: ImportJob, report: dict, progress) -> None:
             progress(job)
 
 
-def _settings(job: ImportJob, part: files.Part) -> merge.Settings:
+def _merge_options(job: ImportJob, part: files.Part) -> merge.Settings:
     return merge.Settings(
         basis=job.basis,
         extra_tags=job.tags,
