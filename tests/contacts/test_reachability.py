@@ -84,3 +84,14 @@ def test_an_empty_address_book_counts_zero():
     counts = json.loads(reachability("--json"))
     assert counts == {"total": 0, **dict.fromkeys(KINDS, 0), "by_source": {}}
     assert "—" in reachability()  # no share of nothing
+
+
+def test_large_numbers_are_grouped_and_small_shares_not_rounded_to_nothing():
+    from contacts.management.commands.reachability import _report
+
+    counts = {"total": 27631, "mailable": 27500, "email_no_consent": 8, "email_blocked": 0,
+              "phone_only": 123, "social_only": 0, "by_source": {}}  # fmt: skip
+    with translation.override("fr"):
+        text = _report(counts)
+    assert "27\xa0500 contacts sur 27\xa0631" in text  # a no-break space, as French writes
+    assert "< 1 %" in text  # 8 of 27,631

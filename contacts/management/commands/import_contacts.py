@@ -2,11 +2,14 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from contacts.choices import ConsentBasis
-from contacts.importing import engine
+from contacts.importing import MAX_LISTED, engine
 from contacts.importing.files import FORMAT_CHOICES
 from contacts.importing.text import UnreadableFile
+
+SHOWN = 20  # rows in error, and rows with a problem, printed on stderr
 
 
 class Command(BaseCommand):
@@ -44,12 +47,27 @@ class Command(BaseCommand):
             raise CommandError(str(e)) from e
         if sys.stderr.isatty():
             sys.stderr.write("\n")
-        for error in job.report.get("errors", [])[:20]:
-            self.stderr.write(f"{error['file']}:{error['line']}: {error['reason']}")
+        self._show(job.report.get("errors", []), job.errors)
+        problems = job.report.get("problems", [])
+        self._show(problems, len(problems))
         self.stdout.write(
             f"created={job.created} updated={job.updated} unchanged={job.unchanged} "
             f"skipped={job.skipped} errors={job.errors}"
         )
+
+    def _show(self, items: list[dict], total: int) -> None:
+        """Print the first of the report's rows on stderr, and how many more there are."""
+        for item in items[:SHOWN]:
+            self.stderr.write(f"{item['file']}:{item['line']}: {item['reason']}")
+        if (more := total - SHOWN) > 0:
+            self.stderr.write(
+                ngettext(
+                    "… and %(n)s more (the import's report in the admin lists up to %(max)s).",
+                    "… and %(n)s more (the import's report in the admin lists up to %(max)s).",
+                    more,
+                )
+                % {"n": more, "max": MAX_LISTED}
+            )
 
     def _progress(self, job) -> None:
         sys.stderr.write(f"\r{job.rows_done} rows imported…")

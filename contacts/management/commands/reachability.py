@@ -2,6 +2,7 @@ import json
 import sys
 
 from django.core.management.base import BaseCommand
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -38,25 +39,32 @@ def _report(counts: dict) -> str:
         "Without any social network, you may email %(mailable)s contacts of %(total)s now "
         "(%(share)s).",
         mailable,
-    ) % {"mailable": mailable, "total": total, "share": _share(mailable, total)}
+    ) % {"mailable": _number(mailable), "total": _number(total), "share": _share(mailable, total)}
     at_risk = ngettext(
         "%(social)s contact has nothing but a social network or a name.",
         "%(social)s contacts have nothing but a social network or a name.",
         social,
-    ) % {"social": social}
+    ) % {"social": _number(social)}
     groups = [(_("All contacts"), counts)] + [
         (reachability.source_label(source), row) for source, row in counts["by_source"].items()
     ]
     width = max(len(str(label)) for label in reachability.KINDS.values())
     lines = [f"{reach} {at_risk}"]
     for name, row in groups:
-        lines += ["", _("%(name)s: %(count)s") % {"name": name, "count": row["total"]}]
+        lines += ["", _("%(name)s: %(count)s") % {"name": name, "count": _number(row["total"])}]
         lines += [
-            f"  {label:<{width}}  {row[kind]:>9}  {_share(row[kind], row['total']):>5}"
+            f"  {label:<{width}}  {_number(row[kind]):>9}  {_share(row[kind], row['total']):>5}"
             for kind, label in reachability.KINDS.items()
         ]
     return "\n".join(lines)
 
 
+def _number(value: int) -> str:
+    return number_format(value, force_grouping=True)  # 27 631 in French
+
+
 def _share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f} %" if whole else "—"
+    if not whole:
+        return "—"
+    percent = 100 * part / whole
+    return "< 1 %" if 0 < percent < 1 else f"{percent:.0f} %"

@@ -2,6 +2,7 @@ import io
 import zipfile
 
 import pytest
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
@@ -222,3 +223,23 @@ def test_a_reading_process_of_other_code_is_not_used(tmp_path, monkeypatch, capl
     job = engine.run_files([path])
     assert (job.created, job.errors) == (2, 0)
     assert "other code" in caplog.text
+
+
+def test_the_command_shows_the_first_rows_in_error_and_with_a_problem_and_counts_the_rest(
+    tmp_path,
+):
+    bad_emails = "".join(f"C{i};pas-{i};\n" for i in range(25))
+    rounded_phones = "".join(f"D{i};d{i}@exemple.fr;3,36612E+10\n" for i in range(23))
+    path = tmp_path / "c.csv"
+    path.write_text("Prénom;Courriel;Portable\n" + bad_emails + rounded_phones)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_contacts", str(path), stdout=out, stderr=err)
+    assert counts(out.getvalue()) == {
+        "created": 23, "updated": 0, "unchanged": 0, "skipped": 0, "errors": 25
+    }  # fmt: skip
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 20 + 1 + 20 + 1
+    assert lines[0] == "c.csv:2: pas-0 n’est pas une adresse e-mail valide."
+    assert lines[20].startswith("… et 5 autres")
+    assert lines[21].startswith("c.csv:27: 3,36612E+10 a été arrondi par un tableur")
+    assert lines[41].startswith("… et 3 autres")
