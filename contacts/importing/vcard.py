@@ -2,14 +2,17 @@
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 import vobject
+from django.utils.translation import gettext as _
 
 from contacts.choices import Network, Source
 from contacts.importing.rows import BadRecord, Row
 
 _BEGIN = re.compile(r"^BEGIN:VCARD\s*$", re.IGNORECASE)
 _END = re.compile(r"^END:VCARD\s*$", re.IGNORECASE)
+_PROPERTY = re.compile(r"^(?:[\w-]+\.)?[A-Za-z][\w-]*[;:]")  # "item1.EMAIL;type=…:", "FN:"
 
 
 def looks_like_vcard(text: str) -> bool:
@@ -49,12 +52,68 @@ def rows(text_lines: Iterable[str]) -> Iterator[Row | BadRecord]:
     for number, card_text in cards(text_lines):
         if card_text is None:
             yield BadRecord(number, "card without END:VCARD")
+        else:
+            yield _read(number, card_text)
+
+
+def _read(number: int, card_text: str) -> Row | BadRecord:
+    """Read the card; if it cannot be read whole (a photo cut short, a byte that is not
+    UTF-8), read what can be read of it, naming what was left out."""
+    try:
+        return _row(number, vobject.readOne(card_text, allowQP=True))
+    except Exception as e:  # vobject raises many kinds on corrupt cards
+        failure = f"unreadable card: {str(e)[:200]}"
+    version, properties = _properties(card_text)
+    kept = [p for p in properties if _readable([*version, *p])]
+    left_out = sorted({_name(p[0]) for p in properties if p not in kept})
+    if not kept:
+        return BadRecord(number, failure)
+    try:
+        row = _row(number, vobject.readOne(_card([*version, *chain(*kept)]), allowQP=True))
+    except Exception:
+        return BadRecord(number, failure)
+    row.problems.append(
+        _("Unreadable parts of the card left out: %(names)s.") % {"names": ", ".join(left_out)}
+    )
+    return row
+
+
+def _properties(card_text: str) -> tuple[list[str], list[list[str]]]:
+    """Return the card's VERSION line, and its other properties as lists of lines (a
+    folded line, or a quoted-printable soft line break, continues a property)."""
+    version, properties = [], []
+    for line in card_text.splitlines():
+        if _BEGIN.match(line) or _END.match(line):
             continue
-        try:
-            card = vobject.readOne(card_text, allowQP=True)
-            yield _row(number, card)
-        except Exception as e:  # vobject raises many kinds on corrupt cards
-            yield BadRecord(number, f"unreadable card: {str(e)[:200]}")
+        previous = properties[-1][-1] if properties else ""
+        soft_break = (
+            previous.endswith("=")
+            and "QUOTED-PRINTABLE" in properties[-1][0].upper()
+            and not _PROPERTY.match(line)  # Android ends some values with a stray "="
+        )
+        if properties and (line[:1] in (" ", "\t") or soft_break):
+            properties[-1].append(line)
+        elif _name(line) == "VERSION":
+            version = [line]
+        else:
+            properties.append([line])
+    return version, properties
+
+
+def _name(line: str) -> str:
+    return re.split(r"[;:]", line, maxsplit=1)[0].rpartition(".")[2].upper()
+
+
+def _card(lines: list[str]) -> str:
+    return "\r\n".join(["BEGIN:VCARD", *lines, "END:VCARD", ""])
+
+
+def _readable(lines: list[str]) -> bool:
+    try:
+        vobject.readOne(_card(lines), allowQP=True)
+    except Exception:
+        return False
+    return True
 
 
 def _values(card, name: str) -> list:

@@ -12,21 +12,23 @@ ANDROID_21 = (
     "BEGIN:VCARD\r\nVERSION:2.1\r\nN:;;;;\r\nEMAIL;HOME:seul@exemple.fr\r\nEND:VCARD\r\n"
     "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Casse;Carte\r\nPHOTO;ENCODING=b:@@@not base64@@@\r\n"
     "END:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nPHOTO;ENCODING=b:@@@nothing else@@@\r\nEND:VCARD\r\n"
     "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ana Lima\r\nN:Lima;Ana;;;\r\n"
     'TEL;VALUE=uri;TYPE="work,voice";PREF=1:tel:+33-1-42-68-53-00\r\n'
     "BDAY:--0203\r\nEND:VCARD\r\n"
 )
 
 
-def test_it_imports_each_card_on_its_own_and_reports_the_corrupt_one(tmp_path):
+def test_it_imports_each_card_on_its_own_and_reports_the_corrupt_ones(tmp_path):
     summary = run_import(tmp_path, "contacts.vcf", "\ufeff" + ANDROID_21)
     assert counts(summary) == {
-        "created": 3,
+        "created": 4,  # the card with a broken photo, without its photo
         "updated": 0,
         "unchanged": 0,
         "skipped": 0,
-        "errors": 1,
+        "errors": 1,  # the card with nothing but a broken photo
     }
+    assert Contact.objects.filter(last_name="Casse", first_name="Carte").exists()
     assert Contact.objects.get(phone="+33612345678").first_name == "Élodie"
     assert Contact.objects.filter(email="seul@exemple.fr").exists()
     assert Contact.objects.get(last_name="Lima").phone == "+33142685300"
@@ -62,3 +64,22 @@ def test_a_soft_line_break_may_split_an_accented_letter(tmp_path):
     )
     run_import(tmp_path, "android.vcf", card)
     assert Contact.objects.get().first_name == "Élodie"
+
+
+def test_a_card_keeps_what_can_be_read_of_it_and_the_report_names_what_was_left_out(
+    tmp_path, samples
+):
+    from contacts.importing import engine
+
+    path = tmp_path / "John_Doe_ANDROID.vcf"
+    path.write_bytes((samples / "John_Doe_ANDROID.vcf").read_bytes())
+    job = engine.run_files([path])
+    assert job.errors == 0
+    # Bob's photo is cut short, Henry's company holds a byte that is not UTF-8.
+    assert Contact.objects.filter(email__in=["bob@company.com", "henry@company.com"]).count() == 2
+    problems = job.report["problems"]
+    left_out = {p["line"]: p["reason"] for p in problems if p["reason"].startswith("Parties")}
+    assert left_out == {
+        5: "Parties illisibles de la fiche laissées de côté : PHOTO.",
+        6: "Parties illisibles de la fiche laissées de côté : ORG.",
+    }
