@@ -78,7 +78,7 @@ def execute(job: ImportJob, progress: Callable[[ImportJob], None] | None = None)
     """Import the job's files, saving its counts as it goes and its report at the end."""
     job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
     job.save()
-    report = {"errors": [], "problems": [], "conflicts": [], "duplicates": []}
+    report = {"errors": [], "problems": [], "conflicts": [], "duplicates": [], "problems_total": 0}
     try:
         with collecting_new_objects_only():
             _import(job, report, progress)
@@ -158,6 +158,7 @@ def _import(job: ImportJob, report: dict, progress) -> None:
             for line, reason in items:
                 _list(report, kind, part, line, reason)
         job.errors += batch.failed
+        report["problems_total"] += batch.noted
         job.skipped += batch.skipped
         tally = merge.Tally()
         if batch.rows:

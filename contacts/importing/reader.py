@@ -52,6 +52,7 @@ class Batch:
     rows: list[Row] = field(default_factory=list)
     skipped: int = 0  # rows naming nobody
     failed: int = 0  # rows in error
+    noted: int = 0  # problems of imported rows
     # The first rows in error and problems of imported rows, as (line, reason): a report
     # lists no more, and a file of a million bad rows must not fill the memory.
     errors: list[tuple[int, str]] = field(default_factory=list)
@@ -103,6 +104,7 @@ def _add(batch: Batch, row, region: str) -> None:
     if row.is_empty():
         batch.skipped += 1
         return
+    batch.noted += len(row.problems)
     if row.problems and len(batch.problems) < MAX_LISTED:
         batch.problems += [(row.line, problem) for problem in row.problems]
     batch.rows.append(row)
@@ -120,7 +122,7 @@ def _fail(batch: Batch, line: int, reason: str) -> None:
 
 def _pack(batch: Batch) -> tuple:
     rows = [tuple(_plain(name, getattr(row, name)) for name in _ROW_FIELDS) for row in batch.rows]
-    return batch.part, rows, batch.skipped, batch.failed, batch.errors, batch.problems
+    return batch.part, rows, batch.skipped, batch.failed, batch.noted, batch.errors, batch.problems
 
 
 def _plain(name: str, value):
@@ -133,8 +135,8 @@ def _plain(name: str, value):
 
 
 def _unpack(packed: tuple) -> Batch:
-    part, rows, skipped, failed, errors, problems = packed
-    return Batch(part, [Row(*values) for values in rows], skipped, failed, errors, problems)
+    part, rows, *counts, errors, problems = packed
+    return Batch(part, [Row(*values) for values in rows], *counts, errors, problems)
 
 
 class _OtherVersion(Exception):

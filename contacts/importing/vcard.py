@@ -12,7 +12,9 @@ from contacts.importing.rows import BadRecord, Row
 
 _BEGIN = re.compile(r"^BEGIN:VCARD\s*$", re.IGNORECASE)
 _END = re.compile(r"^END:VCARD\s*$", re.IGNORECASE)
-_PROPERTY = re.compile(r"^(?:[\w-]+\.)?[A-Za-z][\w-]*[;:]")  # "item1.EMAIL;type=…:", "FN:"
+# The start of a property, as exports write their names: "item1.EMAIL;type=…:", "FN:". A line
+# of a quoted-printable value may start like one in lower case ("Tel: 06…"): it does not.
+_PROPERTY = re.compile(r"^(?:[\w-]+\.)?[A-Z][A-Z0-9-]*[;:]")
 
 
 def looks_like_vcard(text: str) -> bool:
@@ -65,15 +67,18 @@ def _read(number: int, card_text: str) -> Row | BadRecord:
         failure = f"unreadable card: {str(e)[:200]}"
     version, properties = _properties(card_text)
     kept = [p for p in properties if _readable([*version, *p])]
-    left_out = sorted({_name(p[0]) for p in properties if p not in kept})
-    if not kept:
-        return BadRecord(number, failure)
     try:
         row = _row(number, vobject.readOne(_card([*version, *chain(*kept)]), allowQP=True))
     except Exception:
         return BadRecord(number, failure)
+    if not (row.first_name or row.last_name or row.full_name or row.email or row.phone):
+        return BadRecord(number, failure)  # what was readable names nobody
+    left_out = [p[0] for p in properties if p not in kept]
+    names = sorted({_name(line) for line in left_out if _PROPERTY.match(line)})[:5]
+    if any(not _PROPERTY.match(line) for line in left_out):
+        names.append(_("lines without a name"))  # base64 lines of vCard 2.1, say
     row.problems.append(
-        _("Unreadable parts of the card left out: %(names)s.") % {"names": ", ".join(left_out)}
+        _("Unreadable parts of the card left out: %(names)s.") % {"names": ", ".join(names)}
     )
     return row
 
@@ -97,6 +102,9 @@ def _properties(card_text: str) -> tuple[list[str], list[list[str]]]:
             version = [line]
         else:
             properties.append([line])
+    for lines in properties:  # a soft line break before nothing: a stray "=" (Android)
+        if "QUOTED-PRINTABLE" in lines[0].upper() and lines[-1].endswith("="):
+            lines[-1] = lines[-1][:-1]
     return version, properties
 
 

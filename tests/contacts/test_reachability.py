@@ -95,3 +95,4 @@ def test_large_numbers_are_grouped_and_small_shares_not_rounded_to_nothing():
         text = _report(counts)
     assert "27\xa0500 contacts sur 27\xa0631" in text  # a no-break space, as French writes
     assert "< 1 %" in text  # 8 of 27,631
+    assert "(> 99 %)" in text  # 27,500 of 27,631: not all of them

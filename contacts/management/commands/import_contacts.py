@@ -48,8 +48,7 @@ class Command(BaseCommand):
         if sys.stderr.isatty():
             sys.stderr.write("\n")
         self._show(job.report.get("errors", []), job.errors)
-        problems = job.report.get("problems", [])
-        self._show(problems, len(problems))
+        self._show(job.report.get("problems", []), job.report.get("problems_total", 0))
         self.stdout.write(
             f"created={job.created} updated={job.updated} unchanged={job.unchanged} "
             f"skipped={job.skipped} errors={job.errors}"

@@ -67,4 +67,6 @@ def _share(part: int, whole: int) -> str:
     if not whole:
         return "—"
     percent = 100 * part / whole
-    return "< 1 %" if 0 < percent < 1 else f"{percent:.0f} %"
+    if 0 < percent < 1:
+        return "< 1 %"
+    return "> 99 %" if 99 < percent < 100 else f"{percent:.0f} %"  # never 0 or 100 falsely

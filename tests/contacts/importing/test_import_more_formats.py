@@ -243,3 +243,12 @@ def test_the_command_shows_the_first_rows_in_error_and_with_a_problem_and_counts
     assert lines[20].startswith("… et 5 autres")
     assert lines[21].startswith("c.csv:27: 3,36612E+10 a été arrondi par un tableur")
     assert lines[41].startswith("… et 3 autres")
+
+
+def test_the_command_counts_the_problems_beyond_those_the_report_keeps(tmp_path):
+    rows = "".join(f"D{i};d{i}@exemple.fr;3,36612E+10\n" for i in range(1030))
+    path = tmp_path / "c.csv"
+    path.write_text("Prénom;Courriel;Portable\n" + rows)
+    err = io.StringIO()
+    call_command("import_contacts", str(path), stdout=io.StringIO(), stderr=err)
+    assert err.getvalue().splitlines()[-1].startswith("… et 1010 autres")

@@ -83,3 +83,36 @@ def test_a_card_keeps_what_can_be_read_of_it_and_the_report_names_what_was_left_
         5: "Parties illisibles de la fiche laissées de côté : PHOTO.",
         6: "Parties illisibles de la fiche laissées de côté : ORG.",
     }
+
+
+def test_a_quoted_printable_line_that_looks_like_a_property_stays_in_its_value(tmp_path):
+    card = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Dupont;Jean;;;\r\nEMAIL:jean@exemple.fr\r\n"
+        "NOTE;ENCODING=QUOTED-PRINTABLE:Standard=0D=0A=\r\nTel: 06 99 99 99 99 (ancien)\r\n"
+        "TITLE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=80\r\nEND:VCARD\r\n"
+    )  # the TITLE is not UTF-8: the card is read in parts
+    summary = run_import(tmp_path, "jean.vcf", card)
+    assert counts(summary)["created"] == 1
+    jean = Contact.objects.get()
+    assert (jean.phone, jean.notes) == ("", "Standard\r\nTel: 06 99 99 99 99 (ancien)")
+
+
+def test_a_stray_equals_sign_at_the_end_of_a_value_does_not_lose_it(tmp_path):
+    card = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Henry;;;;\r\nEMAIL;PREF:henry@exemple.fr\r\n"
+        "ORG;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:ACME=\r\n\r\n"
+        "ORG;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=80\r\nEND:VCARD\r\n"
+    )
+    run_import(tmp_path, "henry.vcf", card)
+    assert Contact.objects.get().company.name == "ACME"
+
+
+def test_a_card_whose_readable_parts_name_nobody_is_an_error(tmp_path):
+    card = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\n"
+        "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=80;=80;;;\r\n"
+        "EMAIL;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=80\r\nREV:20240101T000000Z\r\n"
+        "END:VCARD\r\n"
+    )
+    assert counts(run_import(tmp_path, "rien.vcf", card))["errors"] == 1
+    assert not Contact.objects.exists()
