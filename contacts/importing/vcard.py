@@ -71,7 +71,7 @@ def _read(number: int, card_text: str) -> Row | BadRecord:
         row = _row(number, vobject.readOne(_card([*version, *chain(*kept)]), allowQP=True))
     except Exception:
         return BadRecord(number, failure)
-    if not (row.first_name or row.last_name or row.full_name or row.email or row.phone):
+    if row.is_empty() and not row.full_name:
         return BadRecord(number, failure)  # what was readable names nobody
     left_out = [p[0] for p in properties if p not in kept]
     names = sorted({_name(line) for line in left_out if _PROPERTY.match(line)})[:5]
