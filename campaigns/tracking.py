@@ -116,6 +116,6 @@ def _contact_id(event: AnymailTrackingEvent, delivery: Delivery | None) -> int |
     if delivery is not None and delivery.contact_id:
         return delivery.contact_id
     if event.recipient:
-        found = Contact.objects.filter(email__iexact=event.recipient)
+        found = Contact.objects.by_email(event.recipient)
         return found.values_list("pk", flat=True).first()
     return None

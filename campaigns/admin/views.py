@@ -46,7 +46,7 @@ def _sample(request: HttpRequest, campaign: Campaign, wanted: str) -> Contact:
     if not request.user.has_perm("contacts.view_contact"):
         return _EXAMPLE
     if wanted:
-        found = Contact.objects.filter(email__iexact=wanted.strip()).select_related("company")
+        found = Contact.objects.by_email(wanted).select_related("company")
         if found.exists():
             return found.first()
     first = services.audience(campaign).select_related("company").order_by("pk").first()

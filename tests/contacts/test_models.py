@@ -54,3 +54,14 @@ def test_it_keeps_company_and_tag_names_unique_ignoring_case(model):
     model.objects.create(name="Boulangerie Lefèvre")
     with pytest.raises(IntegrityError), transaction.atomic():
         model.objects.create(name="BOULANGERIE LEFÈVRE")
+
+
+def test_it_finds_a_contact_by_email_ignoring_case_through_the_unique_index():
+    elodie = Contact.objects.create(email="Élodie.Martin@Exemple.fr")
+    Contact.objects.create(first_name="Sans adresse")
+
+    assert list(Contact.objects.by_email(" élodie.martin@exemple.FR ")) == [elodie]
+    assert not Contact.objects.by_email("").exists()
+    # A webhook looks a recipient up per event: a scan of a million contacts each time
+    # would not do.
+    assert "contact_email_ci_unique" in Contact.objects.by_email("a@b.fr").explain()
