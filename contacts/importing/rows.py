@@ -68,7 +68,13 @@ class BadRecord(ValueError):
 
 def _text(value) -> str:
     """Return the value on one line, blanks collapsed, in Unicode NFC, without NULs."""
-    text = " ".join(str(value).replace("\x00", "").split()) if value else ""
+    if not value:
+        return ""
+    text = str(value)
+    # Most values are already so: no blank but single spaces inside (any other blank, and
+    # a NUL, is unprintable), which splitting would only copy. A million rows, ten fields.
+    if not (text.isprintable() and "  " not in text and text[0] != " " != text[-1]):
+        text = " ".join(text.replace("\x00", "").split())
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
@@ -99,8 +105,12 @@ def clean(row: Row, region: str) -> Row:
             t[: LIMITS["tag"]] for t in map(_text, row.tags) if t and not _SYSTEM_LABEL.match(t)
         )
     )
+    # Plain strings, not enum members: rows cross a pipe (reader._pack).
+    row.source = str(row.source)
     row.handles = {
-        n: h[: LIMITS["handle"]] for n, v in row.handles.items() if (h := normalise_handle(n, v))
+        str(n): h[: LIMITS["handle"]]
+        for n, v in row.handles.items()
+        if (h := normalise_handle(n, v))
     }
     row.external_key = row.external_key[: LIMITS["handle"]] or _name_key(row)
     return row
@@ -132,12 +142,13 @@ def _name_key(row: Row) -> str:
 
 
 _EMAIL = EmailValidator()
+_USER = _EMAIL.user_regex.match  # the compiled pattern's, not its lazy wrapper's, per row
 
 
 def is_valid_email(email: str) -> bool:
     """Tell what Django's EmailValidator would, checking each domain once per import."""
     user, _at, domain = email.rpartition("@")
-    if not user or len(email) > 254 or not _EMAIL.user_regex.match(user):
+    if not user or len(email) > 254 or not _USER(user):
         return False
     return _valid_domain(domain)
 

@@ -2,12 +2,13 @@
 
 import io
 import json
+import unicodedata
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from contacts.models import ConsentEvent, Contact, ContactSource
@@ -146,3 +147,19 @@ def test_arbitrary_vcard_shaped_text(tmp_path, cards):
         for card in cards
     )
     _import_and_check(tmp_path, "x.vcf", text.encode("utf-8", errors="replace"))
+
+
+@PROPERTY
+@given(_cell | st.text(" ab\xa0", max_size=6))
+@example("Jean  Dupont")
+@example(" Jean")
+@example("Jean ")
+@example("Jean\xa0Dupont")
+@example("Jean\x00")
+@example("Jose\u0301")
+def test_cleaning_a_value_is_collapsing_its_blanks_and_composing_it(value):
+    from contacts.importing.rows import _text
+
+    # What _text() does the long way for every value, whether or not it has blanks to fold.
+    expected = unicodedata.normalize("NFC", " ".join(value.replace("\x00", "").split()))
+    assert _text(value) == expected
