@@ -5,6 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from crm.lib.env import env_str
 
@@ -24,14 +25,20 @@ class Command(BaseCommand):
             try:
                 validate_email(email)
             except ValidationError as e:
-                raise CommandError(f"ADMIN_EMAIL is not an email address: {email!r}") from e
+                raise CommandError(
+                    _("ADMIN_EMAIL is not an email address: %(value)r") % {"value": email}
+                ) from e
         password = env_str("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         try:
             validate_password(password)
         except ValidationError as e:
-            raise CommandError(f"ADMIN_PASSWORD is too weak: {' '.join(e.messages)}") from e
+            raise CommandError(
+                _("ADMIN_PASSWORD is too weak: %(reasons)s") % {"reasons": " ".join(e.messages)}
+            ) from e
         login = email or "admin"
         User.objects.create_superuser(username=login, email=email, password=password)
-        self.stdout.write(f"Administrator created. Login: {login}")
+        self.stdout.write(_("Administrator created. Login: %(login)s") % {"login": login})
         if not env_str("ADMIN_PASSWORD"):
-            self.stdout.write(f"Password (shown once, write it down): {password}")
+            self.stdout.write(
+                _("Password (shown once, write it down): %(password)s") % {"password": password}
+            )
