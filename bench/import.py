@@ -96,19 +96,6 @@ def run_peer(path: Path) -> None:
     assert not result.has_errors()
 
 
-def _index_emails_as_written() -> None:
-    """Give the peer the index its import_id_fields looks rows up by (email = %s).
-
-    Carnet finds addresses ignoring case, through its unique index on lower(email), and
-    keeps no index on the address as written: without one, each of the peer's lookups
-    would scan the table, and the ratio would measure that instead of the import.
-    """
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE INDEX bench_contact_email ON contacts_contact (email)")
-
-
 def child(tool: str, path: Path) -> None:
     """Run one tool twice on a fresh database; print seconds and peak memory as JSON."""
     import django
@@ -118,8 +105,6 @@ def child(tool: str, path: Path) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    if tool != "carnet":
-        _index_emails_as_written()
     run = run_carnet if tool == "carnet" else run_peer
     seconds = []
     for _ in range(2):

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -73,7 +74,7 @@ def _text(value) -> str:
     text = str(value)
     # Most values are already so: no blank but single spaces inside (any other blank, and
     # a NUL, is unprintable), which splitting would only copy. A million rows, ten fields.
-    if not (text.isprintable() and "  " not in text and text[0] != " " != text[-1]):
+    if not (text.isprintable() and "  " not in text and text[:1] != " " != text[-1:]):
         text = " ".join(text.replace("\x00", "").split())
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
@@ -107,13 +108,21 @@ def clean(row: Row, region: str) -> Row:
     )
     # Plain strings, not enum members: rows cross a pipe (reader._pack).
     row.source = str(row.source)
-    row.handles = {
-        str(n): h[: LIMITS["handle"]]
-        for n, v in row.handles.items()
-        if (h := normalise_handle(n, v))
-    }
+    row.handles = dict(_handles(row))
     row.external_key = row.external_key[: LIMITS["handle"]] or _name_key(row)
     return row
+
+
+def _handles(row: Row) -> Iterator[tuple[str, str]]:
+    """Yield the row's handles readable and cut to size; note those that are not."""
+    for network, value in row.handles.items():
+        try:
+            handle = normalise_handle(network, value)
+        except ValidationError as e:
+            row.problems.extend(e.messages)
+            continue
+        if handle:
+            yield str(network), handle[: LIMITS["handle"]]
 
 
 # What the database holds (contacts.models): longer values are cut, with a problem noted.
@@ -159,17 +168,23 @@ def _valid_domain(domain: str) -> bool:
 
 
 def normalise_handle(network: str, value: str) -> str:
-    """Return the handle in one canonical spelling, so that the same person matches."""
+    """Return the handle in one canonical spelling, so that the same person matches.
+
+    Raise ValidationError for an address that cannot be read (a stray "[" in it).
+    """
     value = _text(value)
     if not value:
         return ""
-    if network == Network.LINKEDIN or network == Network.WEBSITE:
-        return _canonical_url(value)
+    try:
+        if network == Network.LINKEDIN or network == Network.WEBSITE:
+            return _canonical_url(value)
+        if network in (Network.INSTAGRAM, Network.X, Network.TELEGRAM) and "/" in value:
+            path = urlsplit(value if "//" in value else f"https://{value}").path
+            value = ([part for part in path.split("/") if part and part != "_u"][-1:] or [""])[0]
+    except ValueError as e:  # urlsplit: "Invalid IPv6 URL"
+        message = _("%(value)s is not a readable web address: not stored.") % {"value": value}
+        raise ValidationError(message) from e
     if network in (Network.INSTAGRAM, Network.X, Network.TELEGRAM):
-        if "/" in value:
-            value = urlsplit(value if "//" in value else f"https://{value}").path
-            value = [part for part in value.split("/") if part and part != "_u"][-1:] or [""]
-            value = value[0]
         return value.lstrip("@").lower()
     return value
 

@@ -5,6 +5,15 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def drop_index(name, table, column):
+    """Drop a foreign key's own index in SQL: AlterField(db_index=False) would also drop and
+    re-check the constraint on PostgreSQL, and copy the whole table on SQLite."""
+    return migrations.RunSQL(
+        f'DROP INDEX IF EXISTS "{name}"',
+        f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ("{column}")',
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,35 +24,36 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RemoveIndex(
             model_name='contact',
-            name='contacts_co_email_25f973_idx',
-        ),
-        migrations.RemoveIndex(
-            model_name='contact',
             name='contacts_co_consent_4d1546_idx',
         ),
         migrations.RemoveIndex(
             model_name='contact',
             name='contacts_co_last_co_91d85b_idx',
         ),
-        migrations.AlterField(
-            model_name='consentevent',
-            name='by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='by'),
-        ),
-        migrations.AlterField(
-            model_name='contactsource',
-            name='contact',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='contacts.contact'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='consentevent',
+                    name='by',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='by'),
+                ),
+                migrations.AlterField(
+                    model_name='contactsource',
+                    name='contact',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='contacts.contact'),
+                ),
+            ],
+            database_operations=[
+                drop_index('contacts_consentevent_by_id_cf307c23', 'contacts_consentevent', 'by_id'),
+                drop_index('contacts_contactsource_contact_id_2a7a5749', 'contacts_contactsource', 'contact_id'),
+            ],
         ),
         migrations.AddIndex(
             model_name='consentevent',
             index=models.Index(condition=models.Q(('by__isnull', False)), fields=['by'], name='consentevent_by'),
         ),
         # Contact.tags' table: the unique pair (contact_id, tag_id) serves every lookup by
-        # contact. Its through model is Django's own, so the index goes in SQL.
-        migrations.RunSQL(
-            'DROP INDEX "contacts_contact_tags_contact_id_ff2c136b"',
-            'CREATE INDEX "contacts_contact_tags_contact_id_ff2c136b"'
-            ' ON "contacts_contact_tags" ("contact_id")',
-        ),
+        # contact. Its through model is Django's own (an explicit one would hide the field
+        # from the admin), so its state keeps the index and only the database drops it.
+        drop_index('contacts_contact_tags_contact_id_ff2c136b', 'contacts_contact_tags', 'contact_id'),
     ]

@@ -154,11 +154,13 @@ class Contact(models.Model):
             )
         ]
         # Each index costs every import a write per contact: these are the ones a query
-        # uses. Emails are found through the unique index above (see by_email()); a
-        # filter on the consent basis or the last contact date keeps most rows, so the
-        # planner would scan the table anyway.
+        # uses (the list's orderings, the import's phone lookups). Addresses are found
+        # ignoring case through the unique index above (see by_email()). None on the
+        # consent basis, which a filter keeps most rows of, nor on the last contact date,
+        # which segments compare as a date (an index on the column could not serve).
         indexes = [
             models.Index(fields=["last_name", "first_name", "id"]),
+            models.Index(fields=["email"]),
             models.Index(fields=["email_status"]),
             models.Index(fields=["phone"]),
             models.Index(fields=["created_at"]),

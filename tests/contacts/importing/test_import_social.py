@@ -1,5 +1,6 @@
 import pytest
 
+from contacts.importing import engine
 from contacts.models import Contact
 from tests.contacts.importing.conftest import as_json, counts, run_import, zipped
 
@@ -36,6 +37,21 @@ def test_it_reads_linkedin_connections_below_their_notes(tmp_path):
     assert elodie.handles.get().value == "https://linkedin.com/in/elodie-lefèvre"
     assert Contact.objects.get(email="sam@exemple.fr").last_name == "Lefèvre, PhD"
     assert counts(run_import(tmp_path, "Connections.csv", LINKEDIN))["unchanged"] == 2
+
+
+def test_a_profile_address_that_cannot_be_read_is_left_out_and_said(tmp_path):
+    # urlsplit() refuses a lone "[" (an IPv6 host left open): the person still comes in.
+    rows = (
+        "First Name,Last Name,URL,Email Address,Connected On\n"
+        "Léa,Roux,https://[,lea@exemple.fr,05 Jan 2026\n"
+    )
+    path = tmp_path / "Connections.csv"
+    path.write_text(rows)
+    job = engine.run_files([path])
+    assert (job.created, job.errors) == (1, 0)
+    assert not Contact.objects.get(email="lea@exemple.fr").handles.exists()
+    reason = "https://[ n’est pas une adresse web lisible : non enregistrée."
+    assert job.report["problems"] == [{"file": "Connections.csv", "line": 2, "reason": reason}]
 
 
 def test_a_2018_linkedin_export_without_urls_imports_once(tmp_path):
