@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from campaigns.models import Campaign
 
@@ -55,16 +56,19 @@ def test_pause_resume_cancel_move_the_campaign(audience, html):
     assert run("pause", pk) == "paused"
     assert run("resume", pk) == "scheduled"
     assert run("cancel", pk) == "cancelled"
-    with pytest.raises(CommandError, match="a campaign that is cancelled cannot be paused"):
+    with pytest.raises(CommandError, match="état « Annulée » ne peut pas être mise en pause"):
+        run("pause", pk)
+    with translation.override("en"), pytest.raises(CommandError, match="cannot be paused"):
         run("pause", pk)
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--html", "missing.html"], "cannot read missing.html"),
-        (["--tag", "nope"], "no tag is called 'nope'"),
-        (["--at", "demain"], "--at must be an ISO 8601"),
+        (["--html", "missing.html"], "Impossible de lire missing.html"),
+        (["--tag", "nope"], "Aucune étiquette ne s’appelle 'nope'"),
+        (["--segment", "nope"], "Aucun segment ne s’appelle 'nope'"),
+        (["--at", "demain"], "--at doit être une date et une heure ISO 8601"),
         (["--at", "2020-01-01T10:00"], "Cette date est passée"),
         (["--tag", "VIP", "--tag", "Clients", "--at", "now"], None),
     ],
@@ -89,6 +93,6 @@ def test_a_campaign_for_nobody_is_refused(db, html):
 def test_a_forbidden_template_is_refused(db, tmp_path):
     bad = tmp_path / "bad.html"
     bad.write_text("{% include 'x.html' %}")
-    with pytest.raises(CommandError, match=re.escape("html_body: « {% include 'x.html' %} »")):
+    with pytest.raises(CommandError, match=re.escape("corps HTML : « {% include 'x.html' %} »")):
         run("create", "--name", "N", "--subject", "S", "--html", str(bad))
     assert not Campaign.objects.exists()

@@ -2,10 +2,11 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns import services
 from campaigns.models import Campaign
@@ -43,15 +44,19 @@ class Command(BaseCommand):
             return
         campaign = Campaign.objects.filter(pk=options["id"]).first()
         if campaign is None:
-            raise CommandError(f"no campaign has the id {options['id']}")
+            raise CommandError(_("No campaign has the id %(id)s.") % {"id": options["id"]})
         if action == "status":
             status = {"id": campaign.pk, "status": campaign.status, **services.counters(campaign)}
             self.stdout.write(json.dumps(status))
             return
         move = {"pause": services.pause, "resume": services.resume, "cancel": services.cancel}
         if not move[action](campaign):
-            done = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[action]
-            raise CommandError(f"a campaign that is {campaign.status} cannot be {done}")
+            refusal = {
+                "pause": _("A campaign in the state “%(status)s” cannot be paused."),
+                "resume": _("A campaign in the state “%(status)s” cannot be resumed."),
+                "cancel": _("A campaign in the state “%(status)s” cannot be cancelled."),
+            }[action]
+            raise CommandError(refusal % {"status": campaign.get_status_display()})
         self.stdout.write(campaign.status)
 
 
@@ -64,8 +69,8 @@ def _create(name, subject, html, text, tag, segment, at, **options) -> Campaign:
         campaign.full_clean()
     except ValidationError as e:
         raise CommandError(_one_line(e)) from e
-    tags = [_named(Tag, value, "tag") for value in tag]
-    segments = [_named(Segment, value, "segment") for value in segment]
+    tags = [_named(Tag, value, _("No tag is called %(name)r.")) for value in tag]
+    segments = [_named(Segment, value, _("No segment is called %(name)r.")) for value in segment]
     with transaction.atomic():
         campaign.save()
         campaign.tags.set(tags)
@@ -82,7 +87,9 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise CommandError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from e
+        reason = getattr(e, "strerror", None) or e
+        message = _("Cannot read %(path)s: %(reason)s") % {"path": path, "reason": reason}
+        raise CommandError(message) from e
 
 
 def _when(at: str | None) -> datetime | None:
@@ -93,18 +100,24 @@ def _when(at: str | None) -> datetime | None:
     try:
         when = datetime.fromisoformat(at)
     except ValueError as e:
-        raise CommandError(f"--at must be an ISO 8601 date and time or 'now', not {at!r}") from e
+        raise CommandError(
+            _("--at must be an ISO 8601 date and time or 'now', not %(value)r.") % {"value": at}
+        ) from e
     return timezone.make_aware(when) if timezone.is_naive(when) else when
 
 
-def _named(model, name: str, what: str):
+def _named(model, name: str, refusal: str):
     found = model.objects.filter(name__iexact=name).first()
     if found is None:
-        raise CommandError(f"no {what} is called {name!r}")
+        raise CommandError(refusal % {"name": name})
     return found
 
 
 def _one_line(error: ValidationError) -> str:
+    """Return the errors on one line, each after the name of its field as users see it."""
     return "; ".join(
-        f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()
-    )
+        " ".join(messages) if field == NON_FIELD_ERRORS else
+        _("%(field)s: %(errors)s") % {"field": Campaign._meta.get_field(field).verbose_name,
+                                       "errors": " ".join(messages)}
+        for field, messages in error.message_dict.items()
+    )  # fmt: skip
