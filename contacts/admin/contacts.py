@@ -4,6 +4,7 @@ import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import path
@@ -15,6 +16,7 @@ from contacts.admin.consent import ConsentEventInline
 from contacts.admin.filters import HasEmailFilter, HasPhoneFilter, SourceFilter
 from contacts.choices import BLOCKED_STATUSES, Source
 from contacts.models import Activity, Contact, ContactSource, Handle, Note
+from contacts.phones import normalise_phone
 from crm.admin import ModelAdmin
 from crm.lib.accents import Unaccent, fold
 
@@ -35,7 +37,10 @@ def _phone_prefix(term: str) -> str:
         return "+" + digits[2:]
     if digits.startswith("0") and len(digits) >= 2:
         return f"+{phonenumbers.country_code_for_region(settings.PHONE_REGION)}{digits[1:]}"
-    return ""
+    try:  # a whole number as Excel left it, without its 0 ("612345678"), as imports read it
+        return normalise_phone(term)
+    except ValidationError:
+        return ""
 
 
 class ContactForm(forms.ModelForm):

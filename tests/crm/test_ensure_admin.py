@@ -18,7 +18,10 @@ def test_it_creates_the_first_admin_with_a_generated_password_shown_once(capsys,
     assert admin.check_password(password)
 
     call_command("ensure_admin")
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr().out == (
+        "Un administrateur existe (identifiant : admin). Un mot de passe oublié se remplace "
+        "par : manage.py changepassword admin\n"
+    )
     assert User.objects.count() == 1
 
 

@@ -18,7 +18,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         User = get_user_model()
-        if User.objects.filter(is_superuser=True).exists():
+        admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+        if admin is not None:
+            self.stdout.write(
+                _(
+                    "An administrator exists (login: %(login)s). A forgotten password is "
+                    "replaced with: manage.py changepassword %(login)s"
+                )
+                % {"login": admin.get_username()}
+            )
             return
         email = env_str("ADMIN_EMAIL")
         if email:
