@@ -130,9 +130,10 @@ class ImportJobAdmin(ModelAdmin):
         job = get_object_or_404(ImportJob, pk=pk)
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";")
-        writer.writerow(["file", "line", "reason"])
-        for error in job.report.get("errors", []) + job.report.get("problems", []):
-            writer.writerow([error["file"], error["line"], error["reason"]])
+        writer.writerow([_("file"), _("line"), _("imported"), _("reason")])
+        for kind, imported in (("errors", _("no")), ("problems", _("yes"))):
+            for item in job.report.get(kind, []):
+                writer.writerow([item["file"], item["line"], imported, item["reason"]])
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
         return response

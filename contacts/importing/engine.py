@@ -111,19 +111,21 @@ def run_files(paths, **options) -> ImportJob:
 
 
 def preview(job: ImportJob, rows: int = 10) -> list[dict]:
-    """Return, for each file, its format, columns and first rows cleaned, with problems."""
+    """Return, for each file, its format, columns and first rows cleaned, with problems
+    (`refused`: the row will not be imported)."""
     shown = []
     for part in parts_of(job):
         lines = []
         for row in islice(part.rows, rows):
-            problems = [str(row)] if isinstance(row, BadRecord) else []
-            if not problems:
+            refused = isinstance(row, BadRecord)
+            problems = [str(row)] if refused else []
+            if not refused:
                 try:
                     row = clean(copy.deepcopy(row), settings.PHONE_REGION)
                     problems = row.problems
                 except ValidationError as e:
-                    problems = e.messages
-            lines.append({"row": row, "problems": problems})
+                    refused, problems = True, e.messages
+            lines.append({"row": row, "problems": problems, "refused": refused})
         shown.append({"part": part, "rows": lines})
     return shown
 

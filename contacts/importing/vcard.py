@@ -17,20 +17,24 @@ _END = re.compile(r"^END:VCARD\s*$", re.IGNORECASE)
 _PROPERTY = re.compile(r"^(?:[\w-]+\.)?[A-Z][A-Z0-9-]*[;:]")
 
 
+# The group Google and Android put every contact in ("* myContacts" in Google's CSV): no tag.
+_SYSTEM_GROUP = re.compile(r"^\s*(\*\s*)?my\s?contacts\s*$", re.IGNORECASE)
+
+
 def looks_like_vcard(text: str) -> bool:
     return bool(re.search(r"^BEGIN:VCARD\s*$", text[:5000], re.IGNORECASE | re.MULTILINE))
 
 
 def cards(text_lines: Iterable[str]) -> Iterator[tuple[int, str | None]]:
-    """Yield (card number, card text) so that one corrupt card cannot stop the others; a
-    card that never ends is yielded as (number, None)."""
+    """Yield (line where the card begins, card text) so that one corrupt card cannot stop
+    the others; a card that never ends is yielded as (line, None)."""
     lines: list[str] = []
     number = 0
-    for line in _lines(text_lines):
+    for index, line in enumerate(_lines(text_lines), start=1):
         if _BEGIN.match(line):
             if lines:
                 yield number, None
-            lines, number = [line], number + 1
+            lines, number = [line], index
         elif lines and line.strip():  # "\r\r\n" endings (iPhone) make blank lines
             lines.append(line)
             if _END.match(line):
@@ -47,7 +51,10 @@ def _lines(text_lines: Iterable[str]) -> Iterator[str]:
     """Yield lines whatever their endings ("\\r\\r\\n" from iPhones included); only CR and
     LF end a line (a U+2028 in a note does not)."""
     for chunk in text_lines:
-        yield from _LINE_END.split(chunk)
+        lines = _LINE_END.split(chunk)
+        if len(lines) > 1 and not lines[-1]:
+            lines.pop()  # the chunk's own line ending, not a line of its own
+        yield from lines
 
 
 def rows(text_lines: Iterable[str]) -> Iterator[Row | BadRecord]:
@@ -162,7 +169,7 @@ def _row(number: int, card) -> Row:
     if notes := _values(card, "note"):
         row.notes = str(notes[0].value)
     for categories in _values(card, "categories"):
-        row.tags += [str(c) for c in categories.value]
+        row.tags += [str(c) for c in categories.value if not _SYSTEM_GROUP.match(str(c))]
     for url in _values(card, "url") + _values(card, "x-socialprofile"):
         value = str(url.value)
         network = Network.LINKEDIN if "linkedin.com" in value else Network.WEBSITE

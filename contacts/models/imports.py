@@ -56,11 +56,12 @@ class ImportJob(models.Model):
     )
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
-    created = models.PositiveIntegerField(_("created"), default=0)
-    updated = models.PositiveIntegerField(_("updated"), default=0)
-    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
-    skipped = models.PositiveIntegerField(_("skipped"), default=0)
-    errors = models.PositiveIntegerField(_("errors"), default=0)
+    # Named as the report names them ("created" alone is the date of a record elsewhere).
+    created = models.PositiveIntegerField(_("contacts created"), default=0)
+    updated = models.PositiveIntegerField(_("contacts completed"), default=0)
+    unchanged = models.PositiveIntegerField(_("contacts unchanged"), default=0)
+    skipped = models.PositiveIntegerField(_("rows skipped"), default=0)
+    errors = models.PositiveIntegerField(_("rows in error"), default=0)
     report = models.JSONField(_("report"), default=dict, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -2,6 +2,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from contacts.choices import ConsentBasis
@@ -47,15 +48,20 @@ class Command(BaseCommand):
             raise CommandError(str(e)) from e
         if sys.stderr.isatty():
             sys.stderr.write("\n")
-        self._show(job.report.get("errors", []), job.errors)
-        self._show(job.report.get("problems", []), job.report.get("problems_total", 0))
+        self._show(_("Rows not imported:"), job.report.get("errors", []), job.errors)
+        problems = job.report.get("problems", [])
+        self._show(
+            _("Rows imported with a problem:"), problems, job.report.get("problems_total", 0)
+        )
         self.stdout.write(
             f"created={job.created} updated={job.updated} unchanged={job.unchanged} "
             f"skipped={job.skipped} errors={job.errors}"
         )
 
-    def _show(self, items: list[dict], total: int) -> None:
+    def _show(self, title: str, items: list[dict], total: int) -> None:
         """Print the first of the report's rows on stderr, and how many more there are."""
+        if items:
+            self.stderr.write(title)
         for item in items[:SHOWN]:
             self.stderr.write(f"{item['file']}:{item['line']}: {item['reason']}")
         if (more := total - SHOWN) > 0:

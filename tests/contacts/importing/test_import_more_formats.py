@@ -238,11 +238,13 @@ def test_the_command_shows_the_first_rows_in_error_and_with_a_problem_and_counts
         "created": 23, "updated": 0, "unchanged": 0, "skipped": 0, "errors": 25
     }  # fmt: skip
     lines = err.getvalue().splitlines()
-    assert len(lines) == 20 + 1 + 20 + 1
-    assert lines[0] == "c.csv:2: pas-0 n’est pas une adresse e-mail valide."
-    assert lines[20].startswith("… et 5 autres")
-    assert lines[21].startswith("c.csv:27: 3,36612E+10 a été arrondi par un tableur")
-    assert lines[41].startswith("… et 3 autres")
+    assert len(lines) == 1 + 20 + 1 + 1 + 20 + 1
+    assert lines[0] == "Lignes non importées :"
+    assert lines[1] == "c.csv:2: pas-0 n’est pas une adresse e-mail valide."
+    assert lines[21].startswith("… et 5 autres")
+    assert lines[22] == "Lignes importées avec un problème :"
+    assert lines[23].startswith("c.csv:27: 3,36612E+10 a été arrondi par un tableur")
+    assert lines[43].startswith("… et 3 autres")
 
 
 def test_the_command_counts_the_problems_beyond_those_the_report_keeps(tmp_path):

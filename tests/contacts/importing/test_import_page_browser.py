@@ -35,7 +35,9 @@ def test_the_owner_imports_a_french_excel_file_from_the_admin(
     expect(rows.nth(0)).to_contain_text("Élodie Lefèvre")
     expect(rows.nth(0)).to_contain_text("+33612345678")
     expect(rows.nth(1).locator(".problems")).to_contain_text("arrondi par un tableur")
-    expect(rows.nth(2).locator(".problems")).to_contain_text("n’est pas une adresse e-mail valide")
+    expect(rows.nth(2).locator(".problems")).to_contain_text(
+        "Non importée : pas-une-adresse n’est pas une adresse e-mail valide"
+    )
     ville = page.locator("table.mapping select[aria-label=Ville]")
     expect(ville).to_have_value("city")
     ville.select_option("")  # the owner decides the town is not worth importing
@@ -50,7 +52,16 @@ def test_the_owner_imports_a_french_excel_file_from_the_admin(
     errors = list(
         csv.reader(io.StringIO(download.value.path().read_text("utf-8-sig")), delimiter=";")
     )
-    assert ["clients.csv", "4", "pas-une-adresse n’est pas une adresse e-mail valide."] in errors
+    assert errors[0] == ["fichier", "ligne", "importée", "raison"]
+    assert [
+        "clients.csv",
+        "4",
+        "non",
+        "pas-une-adresse n’est pas une adresse e-mail valide.",
+    ] in errors
+    assert errors[2][:3] == ["clients.csv", "3", "oui"]  # its phone, rounded, is not stored
+    expect(page.locator(".import-errors")).to_contain_text("ligne 4")
+    expect(page.locator(".import-problems")).to_contain_text("ligne 3")
 
     elodie = Contact.objects.get(email__iexact="elodie@exemple.fr")
     assert (elodie.city, elodie.consent_basis, elodie.email_status) == (
