@@ -1,5 +1,3 @@
-from pathlib import Path
-
 from celery import shared_task
 
 from contacts.importing import engine, uploads
@@ -19,5 +17,4 @@ def import_contacts(job_id: int) -> None:
             engine.execute(job)
         finally:
             # The uploaded file holds personal data: it goes once imported (or failed).
-            for _name, path in job.files:
-                uploads.discard(Path(path))
+            uploads.discard_all(job.files)

@@ -37,6 +37,18 @@ class ImportJobAdmin(ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def delete_queryset(self, request, queryset):
+        """Delete the imports, and the files of those never confirmed (personal data that
+        no worker will read, and so discard, now)."""
+        for job in queryset.filter(status=ImportJob.Status.DRAFT):
+            uploads.discard_all(job.files)
+        super().delete_queryset(request, queryset)
+
+    def delete_model(self, request, obj):
+        if obj.status == ImportJob.Status.DRAFT:
+            uploads.discard_all(obj.files)
+        super().delete_model(request, obj)
+
     def _may_import(self, request) -> None:
         if not request.user.has_perms(["contacts.add_contact", "contacts.change_contact"]):
             raise PermissionDenied
@@ -82,17 +94,20 @@ class ImportJobAdmin(ModelAdmin):
             uploads.discard(stored)
             form.add_error("file", str(e))
             return None
+        job.status = ImportJob.Status.DRAFT
         job.save()
         return job
 
     def preview_view(self, request, pk):
         self._may_import(request)
-        job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.PENDING)
+        job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.DRAFT)
         if request.method == "POST":
             job.mapping = self._posted_mapping(request, job)
-            job.save(update_fields=["mapping"])
             if "confirm" in request.POST:
+                job.status = ImportJob.Status.PENDING
                 transaction.on_commit(lambda: tasks.import_contacts.delay(job.pk))
+            job.save(update_fields=["mapping", "status"])
+            if "confirm" in request.POST:
                 return redirect("admin:contacts_importjob_change", job.pk)
         files = engine.preview(job)
         for shown in files:

@@ -24,3 +24,9 @@ def discard(path: Path) -> None:
     folder = path.resolve().parent
     if folder.parent == (Path(settings.VAR_DIR) / "imports").resolve():
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def discard_all(files: list[list[str]]) -> None:
+    """Remove the stored uploads of a job ([[name shown, path], …], ImportJob.files)."""
+    for _name, path in files:
+        discard(Path(path))

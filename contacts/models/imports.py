@@ -32,6 +32,7 @@ class ImportJob(models.Model):
     """One import of one or more files, with what it did and what it could not do."""
 
     class Status(models.TextChoices):
+        DRAFT = "draft", _("To confirm")  # uploaded on the import page, not yet confirmed
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Importing")
         DONE = "done", _("Done")

@@ -1,0 +1,55 @@
+"""The import page's steps without a browser: an upload waits for its owner's confirmation."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from contacts.models import ImportJob
+
+pytestmark = pytest.mark.django_db
+
+CSV = "Prénom;Courriel\nAnne;anne@exemple.fr\n".encode()
+
+
+@pytest.fixture
+def draft(client, alice, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    client.force_login(alice)
+    form = {"basis": "customer", "on_duplicate": "update", "format": "auto", "tags": ""}
+    upload = SimpleUploadedFile("clients.csv", CSV, content_type="text/csv")
+    response = client.post(reverse("admin:contacts_importjob_upload"), {**form, "file": upload})
+    job = ImportJob.objects.get()
+    assert response.url == reverse("admin:contacts_importjob_preview", args=[job.pk])
+    return job
+
+
+def test_an_upload_left_unconfirmed_says_so_and_leads_back_to_its_preview(client, draft):
+    assert draft.status == ImportJob.Status.DRAFT
+    page = client.get(reverse("admin:contacts_importjob_change", args=[draft.pk]))
+    content = page.content.decode()
+    assert "Cette importation attend votre confirmation" in content
+    assert reverse("admin:contacts_importjob_preview", args=[draft.pk]) in content
+    assert 'id="import-progress"' not in content  # nothing to wait for
+    listing = client.get(reverse("admin:contacts_importjob_changelist")).content.decode()
+    assert "À confirmer" in listing
+
+
+def test_confirming_queues_the_import_once(client, draft, django_capture_on_commit_callbacks):
+    preview = reverse("admin:contacts_importjob_preview", args=[draft.pk])
+    with django_capture_on_commit_callbacks() as queued:  # the worker's test is in a browser
+        response = client.post(preview, {"confirm": "1"})
+    assert response.url == reverse("admin:contacts_importjob_change", args=[draft.pk])
+    draft.refresh_from_db()
+    assert (draft.status, len(queued)) == (ImportJob.Status.PENDING, 1)
+    assert client.post(preview, {"confirm": "1"}).status_code == 404  # confirmed already
+
+
+def test_deleting_an_unconfirmed_upload_deletes_its_file(client, draft):
+    stored = Path(draft.files[0][1])
+    assert stored.read_bytes() == CSV
+    delete = reverse("admin:contacts_importjob_delete", args=[draft.pk])
+    client.post(delete, {"post": "yes"})
+    assert not ImportJob.objects.exists()
+    assert not stored.exists() and not stored.parent.exists()
