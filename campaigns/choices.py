@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CampaignStatus(models.TextChoices):
@@ -39,7 +40,7 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
     CLAIMED = "claimed", _("Claimed by a worker")
     SENDING = "sending", _("Being handed over")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("a delivery (un envoi)", "Sent")  # a campaign: "Envoyée"
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Skipped")
     UNKNOWN = "unknown", _("Outcome unknown")

@@ -52,3 +52,14 @@ def test_the_compiled_catalogue_matches_its_source():
         != (e.msgstr or e.msgstr_plural)
     ]
     assert stale == [], "run `make messages` to compile django.mo"
+
+
+def test_a_delivery_and_a_campaign_agree_with_their_own_french_nouns():
+    from django.utils import translation
+
+    from campaigns.choices import CampaignStatus, DeliveryStatus
+
+    with translation.override("fr"):
+        # "une campagne envoyée", "un envoi envoyé, écarté": one English word, two French.
+        assert (CampaignStatus.SENT.label, DeliveryStatus.SENT.label) == ("Envoyée", "Envoyé")
+        assert DeliveryStatus.SKIPPED.label == "Écarté"

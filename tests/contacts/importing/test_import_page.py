@@ -32,6 +32,8 @@ def test_an_upload_left_unconfirmed_says_so_and_leads_back_to_its_preview(client
     assert "Cette importation attend votre confirmation" in content
     assert reverse("admin:contacts_importjob_preview", args=[draft.pk]) in content
     assert 'id="import-progress"' not in content  # nothing to wait for
+    assert "État : <strong" in content
+    assert 'Contacts</a> &rsaquo; <a href="/admin/contacts/importjob/">Imports</a>' in content
     listing = client.get(reverse("admin:contacts_importjob_changelist")).content.decode()
     assert "À confirmer" in listing
 
