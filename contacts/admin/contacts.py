@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import path
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from contacts import timeline
@@ -78,10 +80,15 @@ class HandleInline(admin.TabularInline):
 
 class NoteInline(admin.TabularInline):
     model = Note
-    fields = ("body", "author", "created_at")
-    readonly_fields = ("author", "created_at")
+    fields = ("body", "author", "written")
+    readonly_fields = ("author", "written")
     extra = 1
     can_delete = False
+
+    @admin.display(description=_("written"))
+    def written(self, note):
+        """When the note was written; nothing for the empty form of a new one."""
+        return date_format(localtime(note.created_at), "DATETIME_FORMAT") if note.pk else "-"
 
     def has_change_permission(self, request, obj=None):
         return False

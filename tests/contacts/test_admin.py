@@ -342,3 +342,18 @@ def test_the_imports_list_names_its_counts_as_counts(as_alice):
     response = as_alice.get(reverse("admin:contacts_importjob_changelist"))
     headers = {str(column["text"]) for column in response.context["result_headers"]}
     assert {"contacts créés", "contacts complétés", "lignes en erreur"} <= headers, headers
+
+
+def test_a_note_shows_when_it_was_written_and_a_new_one_no_date(as_alice, alice):
+    from datetime import UTC, datetime
+
+    from django.contrib import admin
+
+    from contacts.admin.contacts import NoteInline
+
+    contact = elodie()
+    written = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    Note.objects.create(contact=contact, author=alice, body="Rappeler lundi", created_at=written)
+    page = as_alice.get(reverse("admin:contacts_contact_change", args=[contact.pk]))
+    assert "2 mars 2026 10:30" in page.content.decode()  # in Europe/Paris
+    assert NoteInline(Note, admin.site).written(Note(body="")) == "-"
