@@ -103,11 +103,12 @@ class ImportJobAdmin(ModelAdmin):
         job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.DRAFT)
         if request.method == "POST":
             job.mapping = self._posted_mapping(request, job)
-            if "confirm" in request.POST:
+            if "confirm" not in request.POST:  # the mapping changed: preview it again
+                job.save(update_fields=["mapping"])
+            else:
                 job.status = ImportJob.Status.PENDING
+                job.save(update_fields=["mapping", "status"])
                 transaction.on_commit(lambda: tasks.import_contacts.delay(job.pk))
-            job.save(update_fields=["mapping", "status"])
-            if "confirm" in request.POST:
                 return redirect("admin:contacts_importjob_change", job.pk)
         files = engine.preview(job)
         for shown in files:
