@@ -24,6 +24,23 @@ FIELD_LABELS = {
 assert set(FIELD_LABELS) == set(VOCABULARY)
 
 
+# What each format is called where people meet it (the command line takes the codes).
+FORMAT_LABELS = {
+    "auto": _("Recognise it"),
+    "csv": _("CSV (a spreadsheet saved as text)"),
+    "xlsx": _("Excel workbook (.xlsx)"),
+    "vcard": _("vCard (.vcf: a phone, Apple or Google address book)"),
+    "google": _("Google Contacts (CSV)"),
+    "outlook": _("Outlook (CSV)"),
+    "linkedin": _("LinkedIn (Connections.csv or the archive)"),
+    "facebook": _("Facebook (friends, address book, Lead Ads, or the archive)"),
+    "instagram": _("Instagram (followers, following, or the archive)"),
+    "telegram": _("Telegram (result.json)"),
+    "mailchimp": _("Mailchimp (an audience export, or its ZIP)"),
+    "brevo": _("Brevo (a contacts export)"),
+}
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
@@ -53,8 +70,7 @@ class UploadForm(forms.Form):
         ],
     )
     format = forms.ChoiceField(
-        label=_("Format"),
-        choices=[(f, _("Recognise it") if f == "auto" else f) for f in FORMAT_CHOICES],
+        label=_("Format"), choices=[(f, FORMAT_LABELS.get(f, f)) for f in FORMAT_CHOICES]
     )
 
     def clean_file(self):

@@ -55,3 +55,14 @@ def test_deleting_an_unconfirmed_upload_deletes_its_file(client, draft):
     client.post(delete, {"post": "yes"})
     assert not ImportJob.objects.exists()
     assert not stored.exists() and not stored.parent.exists()
+
+
+def test_the_formats_offered_are_named_for_people_not_by_their_codes(client, alice):
+    from contacts.forms import FORMAT_LABELS
+    from contacts.importing.files import FORMAT_CHOICES
+
+    assert list(FORMAT_LABELS) == FORMAT_CHOICES  # a format added is a format named
+    client.force_login(alice)
+    page = client.get(reverse("admin:contacts_importjob_upload")).content.decode()
+    assert '<option value="xlsx">Classeur Excel (.xlsx)</option>' in page
+    assert '<option value="auto">Le reconnaître</option>' in page  # the first, so chosen
