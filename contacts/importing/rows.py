@@ -25,8 +25,9 @@ TEXT_FIELDS = (
     "postcode",
     "country",
 )
-# Google's own groups ("* myContacts", "* starred") are not the user's tags.
-_SYSTEM_LABEL = re.compile(r"^\*\s")
+# Google's own groups ("* myContacts", "* starred"), and the group Google's and Android's
+# vCards put everyone in ("My Contacts"), are not the user's tags.
+_SYSTEM_LABEL = re.compile(r"^(?:\*\s|my ?contacts$)", re.IGNORECASE)
 
 
 @dataclass

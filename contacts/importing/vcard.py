@@ -17,10 +17,6 @@ _END = re.compile(r"^END:VCARD\s*$", re.IGNORECASE)
 _PROPERTY = re.compile(r"^(?:[\w-]+\.)?[A-Z][A-Z0-9-]*[;:]")
 
 
-# The group Google and Android put every contact in ("* myContacts" in Google's CSV): no tag.
-_SYSTEM_GROUP = re.compile(r"^\s*(\*\s*)?my\s?contacts\s*$", re.IGNORECASE)
-
-
 def looks_like_vcard(text: str) -> bool:
     return bool(re.search(r"^BEGIN:VCARD\s*$", text[:5000], re.IGNORECASE | re.MULTILINE))
 
@@ -169,7 +165,7 @@ def _row(number: int, card) -> Row:
     if notes := _values(card, "note"):
         row.notes = str(notes[0].value)
     for categories in _values(card, "categories"):
-        row.tags += [str(c) for c in categories.value if not _SYSTEM_GROUP.match(str(c))]
+        row.tags += [str(c) for c in categories.value]
     for url in _values(card, "url") + _values(card, "x-socialprofile"):
         value = str(url.value)
         network = Network.LINKEDIN if "linkedin.com" in value else Network.WEBSITE

@@ -326,7 +326,9 @@ class ConsentEvent(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        db_index=False,  # indexed where set (see Meta): most are made by no user
+        # Indexed where set (see Meta): records made by no user (command-line imports,
+        # forms, unsubscribes, webhooks) need no entry.
+        db_index=False,
     )
     detail = models.TextField(_("detail"), blank=True)
 
