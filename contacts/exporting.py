@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from contacts.choices import Network
-from contacts.models import Contact
+from contacts.models import Contact, ContactPoint
 
 FORMATS = ("csv", "vcard", "json")
 CONTENT_TYPES = {
@@ -24,6 +24,9 @@ CSV_FIELDS = [
     "last_name",
     "email",
     "phone",
+    "other_emails",
+    "other_phones",
+    "not_understood",
     "company",
     "job_title",
     "city",
@@ -45,16 +48,24 @@ _CHUNK = 2000
 
 def for_export(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
     """Return the contacts with what an export reads, fetched in a few queries per chunk."""
-    return contacts.select_related("company").prefetch_related("tags", "sources", "handles")
+    return contacts.select_related("company").prefetch_related(
+        "tags", "sources", "handles", "points"
+    )
 
 
 def as_record(contact: Contact) -> dict:
     """Return the contact in the export format of DESIGN.md."""
+    points = contact.points.all()
     return {
         "first_name": contact.first_name,
         "last_name": contact.last_name,
         "email": contact.email,
         "phone": contact.phone,
+        # Further addresses and numbers; those Carnet could not read, as written, again
+        # under "not_understood".
+        "other_emails": [p.value for p in points if p.kind == ContactPoint.Kind.EMAIL],
+        "other_phones": [p.value for p in points if p.kind == ContactPoint.Kind.PHONE],
+        "not_understood": [p.value for p in points if not p.understood],
         "company": contact.company.name if contact.company else "",
         "job_title": contact.job_title,
         "city": contact.city,
@@ -83,7 +94,8 @@ def neutralise(value: str) -> str:
 
 
 def _csv_row(record: dict) -> list[str]:
-    flat = dict(record, tags=", ".join(record["tags"]), sources=", ".join(record["sources"]))
+    lists = ("tags", "sources", "other_emails", "other_phones", "not_understood")
+    flat = dict(record, **{name: ", ".join(record[name]) for name in lists})
     flat.update({network: record["handles"].get(network, "") for network in Network.values})
     return [neutralise(str(flat[field])) for field in CSV_FIELDS]
 
@@ -145,8 +157,10 @@ def _vcard(record: dict) -> vobject.base.Component:
         or record["phone"]
         or "?"
     )
-    _add_if(card, "email", record["email"], type_param="INTERNET")
-    _add_if(card, "tel", record["phone"], type_param=_phone_type(record["phone"]))
+    for email in [record["email"], *record["other_emails"]]:
+        _add_if(card, "email", email, type_param="INTERNET")
+    for phone in [record["phone"], *record["other_phones"]]:
+        _add_if(card, "tel", phone, type_param=_phone_type(phone))
     if record["company"]:
         card.add("org").value = [record["company"]]
     _add_if(card, "title", record["job_title"])

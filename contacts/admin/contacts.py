@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.formats import date_format
@@ -17,7 +17,7 @@ from contacts.admin import actions, merge
 from contacts.admin.consent import ConsentEventInline
 from contacts.admin.filters import HasEmailFilter, HasPhoneFilter, SourceFilter
 from contacts.choices import BLOCKED_STATUSES, Source
-from contacts.models import Activity, Contact, ContactSource, Handle, Note
+from contacts.models import Activity, Contact, ContactPoint, ContactSource, Handle, Note
 from contacts.phones import normalise_phone
 from crm.admin import ModelAdmin
 from crm.lib.accents import Unaccent, fold
@@ -43,6 +43,11 @@ def _phone_prefix(term: str) -> str:
         return normalise_phone(term)
     except ValidationError:
         return ""
+
+
+def _has_point(**lookup) -> Exists:
+    """Return whether the contact has another address or number matching `lookup`."""
+    return Exists(ContactPoint.objects.filter(contact=OuterRef("pk"), **lookup))
 
 
 class ContactForm(forms.ModelForm):
@@ -75,6 +80,12 @@ class ContactForm(forms.ModelForm):
 
 class HandleInline(admin.TabularInline):
     model = Handle
+    extra = 0
+
+
+class ContactPointInline(admin.TabularInline):
+    model = ContactPoint
+    fields = ("kind", "value", "label", "understood")
     extra = 0
 
 
@@ -129,7 +140,7 @@ class ContactAdmin(ModelAdmin):
         (_("Timeline"), {"fields": ("timeline",)}),
         (_("Dates"), {"fields": ("created_at", "updated_at", "last_contacted_at")}),
     )
-    inlines = (HandleInline, NoteInline, ConsentEventInline)
+    inlines = (HandleInline, ContactPointInline, NoteInline, ConsentEventInline)
     action_form = actions.ContactActionForm
     actions = (
         actions.add_tag,
@@ -151,8 +162,9 @@ class ContactAdmin(ModelAdmin):
         return queryset.select_related("company").prefetch_related("tags", "sources")
 
     def get_search_results(self, request, queryset, search_term):
-        """Search names, email and company ignoring accents ("Jerome" finds "Jérôme"), and
-        phones typed any usual way ("06 12 34" finds +33612345678)."""
+        """Search names, emails and company ignoring accents ("Jerome" finds "Jérôme"), and
+        phones typed any usual way ("06 12 34" finds +33612345678), the contact's other
+        addresses and numbers included."""
         if not search_term.strip():
             return queryset, False
         every_word = Q()
@@ -160,9 +172,9 @@ class ContactAdmin(ModelAdmin):
             any_field = Q()
             for name in SEARCHED:
                 any_field |= Q(**{f"_{name}__icontains": fold(word)})
-            every_word &= any_field
+            every_word &= any_field | _has_point(value__icontains=word)
         if prefix := _phone_prefix(search_term):
-            every_word |= Q(phone__startswith=prefix)
+            every_word |= Q(phone__startswith=prefix) | _has_point(value__startswith=prefix)
         folded = queryset.alias(**{f"_{name}": Unaccent(name) for name in SEARCHED})
         return folded.filter(every_word), False
 

@@ -10,6 +10,7 @@ from contacts.models.contacts import (
     Tag,
 )
 from contacts.models.imports import ExternalKey, ImportJob
+from contacts.models.points import ContactPoint
 from contacts.models.segments import Segment
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "ConsentChange",
     "ConsentEvent",
     "Contact",
+    "ContactPoint",
     "ContactSource",
     "ExternalKey",
     "Handle",

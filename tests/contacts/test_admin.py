@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contacts.models import Activity, ConsentEvent, Contact, Note
+from contacts.models import Activity, ConsentEvent, Contact, ContactPoint, Note
 from tests.contacts.factories import elodie, make_contact
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +82,20 @@ def test_it_finds_a_contact_whatever_the_accents_typed(as_alice, typed):
 def test_a_phone_search_matches_from_the_start_of_the_number(as_alice, typed):
     elodie()  # +33612345678
     assert _listed(as_alice.get(CHANGELIST, {"q": typed})) == set()
+
+
+@pytest.mark.parametrize("typed", ["facturation@boulangerie", "03 81 23", "+44 20 7946", "555 01"])
+def test_a_search_finds_a_contacts_other_addresses_and_numbers(as_alice, typed):
+    contact = elodie()
+    for kind, value, understood in [
+        ("email", "facturation@boulangerie-lefevre.fr", True),
+        ("phone", "+33381234567", True),
+        ("phone", "+442079460000", True),
+        ("phone", "555 0199", False),
+    ]:
+        ContactPoint.objects.create(contact=contact, kind=kind, value=value, understood=understood)
+    make_contact(first_name="Marc", last_name="Dubois", email="marc@exemple.fr")
+    assert _listed(as_alice.get(CHANGELIST, {"q": typed})) == {"Élodie Lefèvre"}
 
 
 def test_an_empty_contact_is_refused(as_alice):
@@ -214,6 +228,8 @@ def test_creating_a_contact_records_source_timeline_and_consent(as_alice, alice)
             "handles-INITIAL_FORMS": "0",
             "handles-0-network": "instagram",
             "handles-0-value": "zoe.brule",
+            "points-TOTAL_FORMS": "0",
+            "points-INITIAL_FORMS": "0",
             "contact_notes-TOTAL_FORMS": "1",
             "contact_notes-INITIAL_FORMS": "0",
             "contact_notes-0-body": "Rencontrée au salon.",
@@ -239,7 +255,7 @@ def test_creating_a_contact_records_source_timeline_and_consent(as_alice, alice)
 
 EMPTY_INLINES = {
     f"{prefix}-{name}": "0"
-    for prefix in ("handles", "contact_notes", "consent_events")
+    for prefix in ("handles", "points", "contact_notes", "consent_events")
     for name in ("TOTAL_FORMS", "INITIAL_FORMS")
 }
 

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from contacts import exporting
-from contacts.models import Contact
+from contacts.models import Contact, ContactPoint
 from tests.contacts.factories import elodie, make_contact
 
 pytestmark = pytest.mark.django_db
@@ -24,12 +24,21 @@ def _export(fmt: str, tmp_path, *args) -> str:
 
 def test_the_json_export_has_the_fields_of_the_design(tmp_path):
     contact = elodie()
+    for kind, value, understood in [
+        ("email", "elodie@boulangerie-lefevre.fr", True),
+        ("phone", "+33381234567", True),
+        ("phone", "555 0199", False),  # kept as the file wrote it
+    ]:
+        ContactPoint.objects.create(contact=contact, kind=kind, value=value, understood=understood)
     [record] = json.loads(_export("json", tmp_path))
     assert record == {
         "first_name": "Élodie",
         "last_name": "Lefèvre",
         "email": "elodie.lefevre@exemple.fr",
         "phone": "+33612345678",
+        "other_emails": ["elodie@boulangerie-lefevre.fr"],
+        "other_phones": ["+33381234567", "555 0199"],
+        "not_understood": ["555 0199"],
         "company": "Boulangerie Lefèvre",
         "job_title": "Gérante",
         "city": "Besançon",
