@@ -64,9 +64,9 @@ def generate(path: Path, rows: int) -> None:
 
 
 def run_carnet(path: Path) -> None:
-    from contacts.importing import engine
+    from contacts.importing import jobs
 
-    engine.run_files([path], basis="customer")
+    jobs.run_files([path], basis="customer")
 
 
 def run_peer(path: Path) -> None:

@@ -1,7 +1,7 @@
 """Merge fields in a sandbox: `{{ first_name }}` and its kin, a few filters, nothing else.
 
 Campaign templates run with a template engine of their own that knows no tags at all and
-only the filters of `campaigns.merge_filters`, against a context of plain strings, so a
+only the filters of `campaigns.template_filters`, against a context of plain strings, so a
 template can reach neither settings nor the database. Anything else is refused when the
 campaign is saved, with a message naming the offending part.
 """
@@ -19,7 +19,7 @@ ALLOWED_FILTERS = ("default", "upper", "lower", "title", "capfirst")
 
 
 class _SandboxEngine(Engine):
-    default_builtins = ["campaigns.merge_filters"]
+    default_builtins = ["campaigns.template_filters"]
 
 
 _engine = _SandboxEngine(libraries={}, string_if_invalid="")

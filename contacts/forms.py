@@ -3,8 +3,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from contacts.choices import ConsentBasis
-from contacts.importing.files import FORMAT_CHOICES
-from contacts.importing.tabular import VOCABULARY
+from contacts.importing.formats import FORMAT_CHOICES
+from contacts.importing.formats.spreadsheet import VOCABULARY
 
 NO_BASIS = "none"
 FIELD_LABELS = {

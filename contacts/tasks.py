@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from contacts.importing import engine, uploads
+from contacts.importing import jobs, uploads
 from contacts.models import ImportJob
 
 
@@ -14,7 +14,7 @@ def import_contacts(job_id: int) -> None:
     if claimed == 1:
         job = ImportJob.objects.get(pk=job_id)
         try:
-            engine.execute(job)
+            jobs.execute(job)
         finally:
             # The uploaded file holds personal data: it goes once imported (or failed).
             uploads.discard_all(job.files)

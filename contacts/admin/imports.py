@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts import tasks
 from contacts.forms import FIELD_LABELS, UploadForm
-from contacts.importing import engine, uploads
-from contacts.importing.tabular import column_keys
+from contacts.importing import jobs, uploads
+from contacts.importing.formats.columns import column_keys
 from contacts.models import ImportJob
 from crm.admin import ModelAdmin
 
@@ -82,7 +82,7 @@ class ImportJobAdmin(ModelAdmin):
     def _prepare(self, request, form) -> ImportJob | None:
         stored = uploads.store(form.cleaned_data["file"])
         try:
-            job = engine.prepare(
+            job = jobs.prepare(
                 [(form.cleaned_data["file"].name, stored)],
                 forced=form.cleaned_data["format"],
                 basis=form.cleaned_data["basis"],
@@ -90,7 +90,7 @@ class ImportJobAdmin(ModelAdmin):
                 update_existing=form.cleaned_data["on_duplicate"] == "update",
                 by=request.user,
             )
-        except engine.UnreadableFile as e:
+        except jobs.UnreadableFile as e:
             uploads.discard(stored)
             form.add_error("file", str(e))
             return None
@@ -110,7 +110,7 @@ class ImportJobAdmin(ModelAdmin):
                 job.save(update_fields=["mapping", "status"])
                 transaction.on_commit(lambda: tasks.import_contacts.delay(job.pk))
                 return redirect("admin:contacts_importjob_change", job.pk)
-        files = engine.preview(job)
+        files = jobs.preview(job)
         for shown in files:
             part = shown["part"]
             keys = column_keys(part.columns)
@@ -124,7 +124,7 @@ class ImportJobAdmin(ModelAdmin):
 
     def _posted_mapping(self, request, job) -> dict:
         mapping = {}
-        for index, part in enumerate(engine.parts_of(job)):
+        for index, part in enumerate(jobs.parts_of(job)):
             if part.columns and part.mapping:
                 chosen = {}
                 for i, key in enumerate(column_keys(part.columns)):

@@ -1,7 +1,7 @@
 """What an import may do to a contact's consent (DESIGN.md, Consent)."""
 
 from contacts.choices import BLOCKED_STATUSES, EmailStatus, severity
-from contacts.importing.rows import Row
+from contacts.importing.row import Row
 
 
 def for_new_contact(row: Row, basis: str) -> tuple[str, str]:

@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from contacts.choices import ConsentBasis
-from contacts.importing import MAX_LISTED, engine
-from contacts.importing.files import FORMAT_CHOICES
-from contacts.importing.text import UnreadableFile
+from contacts.importing import MAX_LISTED, jobs
+from contacts.importing.decode import UnreadableFile
+from contacts.importing.formats import FORMAT_CHOICES
 
 SHOWN = 20  # rows in error, and rows with a problem, printed on stderr
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
     def handle(self, *args, paths, format, tag, basis, on_duplicate, dry_run, **options):
         inputs = [(path.name, _readable(path)) for path in paths]
         try:
-            job = engine.run(
+            job = jobs.run(
                 inputs,
                 forced=format,
                 basis=basis,

@@ -49,8 +49,8 @@ def samples():
 @pytest.fixture(params=["read here", "read by a second process"])
 def either_reader(request, monkeypatch):
     """Run the test twice: rows read in this process, then by the reading process that
-    large imports start (contacts.importing.reader), which must give the same result."""
-    from contacts.importing import reader
+    large imports start (contacts.importing.pipeline), which must give the same result."""
+    from contacts.importing import pipeline
 
     if request.param != "read here":
-        monkeypatch.setattr(reader, "PROCESS_FROM_ROWS", 0)
+        monkeypatch.setattr(pipeline, "PROCESS_FROM_ROWS", 0)

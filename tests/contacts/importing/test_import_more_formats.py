@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
-from contacts.importing import engine, merge
+from contacts.importing import jobs, write
 from contacts.models import Contact
 from tests.contacts.importing.conftest import counts, run_import
 
@@ -47,7 +47,7 @@ def test_a_workbook_states_how_many_rows_it_has_for_the_progress_bar(tmp_path):
     rows = [["Prénom", "E-mail"]] + [[f"C{i}", f"c{i}@exemple.fr"] for i in range(30)]
     path = tmp_path / "clients.xlsx"
     path.write_bytes(_workbook({"Clients": rows}))
-    job = engine.run_files([path])
+    job = jobs.run_files([path])
     assert (job.rows_total, job.rows_done, job.created) == (30, 30, 30)
 
 
@@ -125,22 +125,22 @@ def test_an_import_cut_off_halfway_finishes_when_run_again(tmp_path, monkeypatch
     rows = "".join(f"Contact{i},c{i}@exemple.fr\n" for i in range(25))
     path = tmp_path / "c.csv"
     path.write_text("Prénom,E-mail\n" + rows)
-    monkeypatch.setattr(engine, "CHUNK", 10)
-    real_merge, calls = merge.merge, []
+    monkeypatch.setattr(jobs, "CHUNK", 10)
+    real_merge_rows, calls = write.merge_rows, []
 
     def crash_on_second_chunk(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("the machine went down")
-        return real_merge(*args, **kwargs)
+        return real_merge_rows(*args, **kwargs)
 
-    monkeypatch.setattr(merge, "merge", crash_on_second_chunk)
+    monkeypatch.setattr(write, "merge_rows", crash_on_second_chunk)
     with pytest.raises(RuntimeError):
-        engine.run_files([path])
+        jobs.run_files([path])
     assert Contact.objects.count() == 10  # the first chunk, whole; nothing of the second
 
-    monkeypatch.setattr(merge, "merge", real_merge)
-    job = engine.run_files([path])
+    monkeypatch.setattr(write, "merge_rows", real_merge_rows)
+    job = jobs.run_files([path])
     assert (job.created, job.unchanged) == (15, 10)
     assert Contact.objects.count() == 25
     assert all(
@@ -149,21 +149,21 @@ def test_an_import_cut_off_halfway_finishes_when_run_again(tmp_path, monkeypatch
 
 
 def test_a_reading_process_that_dies_fails_the_import_and_writes_nothing(tmp_path, monkeypatch):
-    from contacts.importing import reader
+    from contacts.importing import pipeline
     from contacts.models import ImportJob
 
     path = tmp_path / "c.csv"
     path.write_text("Prénom,E-mail\nAnne,anne@exemple.fr\n")
-    monkeypatch.setattr(reader, "PROCESS_FROM_ROWS", 0)
-    monkeypatch.setattr(reader.sys, "executable", "/bin/false")
+    monkeypatch.setattr(pipeline, "PROCESS_FROM_ROWS", 0)
+    monkeypatch.setattr(pipeline.sys, "executable", "/bin/false")
     with pytest.raises(RuntimeError, match="the reading process stopped"):
-        engine.run_files([path])
+        jobs.run_files([path])
     assert Contact.objects.count() == 0
     assert ImportJob.objects.get().status == ImportJob.Status.FAILED
 
 
 def test_a_reading_process_cut_off_halfway_through_a_batch_fails_the_import(tmp_path, monkeypatch):
-    from contacts.importing import reader
+    from contacts.importing import pipeline
 
     path = tmp_path / "c.csv"
     path.write_text("Prénom,E-mail\nAnne,anne@exemple.fr\n")
@@ -173,10 +173,10 @@ def test_a_reading_process_cut_off_halfway_through_a_batch_fails_the_import(tmp_
         "#!/bin/sh\ncat >/dev/null\nprintf '\\200\\005\\225\\377\\377'\nexit 9\n"
     )
     half_a_batch.chmod(0o755)
-    monkeypatch.setattr(reader, "PROCESS_FROM_ROWS", 0)
-    monkeypatch.setattr(reader.sys, "executable", str(half_a_batch))
+    monkeypatch.setattr(pipeline, "PROCESS_FROM_ROWS", 0)
+    monkeypatch.setattr(pipeline.sys, "executable", str(half_a_batch))
     with pytest.raises(RuntimeError, match=r"the reading process stopped \(exit 9\)"):
-        engine.run_files([path])
+        jobs.run_files([path])
     assert Contact.objects.count() == 0
 
 
@@ -187,7 +187,7 @@ def test_hundreds_of_files_with_long_names_go_to_the_reading_process(tmp_path):
         path = tmp_path / f"{i:03d}-{'carnet-d-adresses-de-la-boutique-' * 6}.csv"
         path.write_text(f"Prénom,E-mail\nClient{i},client{i}@exemple.fr\n")
         paths.append(path)
-    job = engine.run_files(paths)
+    job = jobs.run_files(paths)
     assert (job.created, job.errors) == (300, 0)
     assert Contact.objects.count() == 300
 
@@ -196,7 +196,7 @@ def test_the_phone_region_in_force_reaches_the_reading_process(tmp_path, setting
     settings.PHONE_REGION = "BE"
     path = tmp_path / "c.csv"
     path.write_text("Prénom,Téléphone\nLotte,0470 12 34 56\n")
-    engine.run_files([path])
+    jobs.run_files([path])
     assert Contact.objects.get().phone == "+32470123456"
 
 
@@ -204,7 +204,7 @@ def test_every_row_in_error_is_counted_and_the_first_thousand_listed(tmp_path):
     rows = "".join(f"Client{i},pas-une-adresse-{i}\n" for i in range(1500))
     path = tmp_path / "c.csv"
     path.write_text("Prénom,E-mail\nAnne,anne@exemple.fr\n" + rows)
-    job = engine.run_files([path])
+    job = jobs.run_files([path])
     assert (job.created, job.errors, job.rows_done) == (1, 1500, 1501)
     assert len(job.report["errors"]) == 1000
     reason = "pas-une-adresse-0 n’est pas une adresse e-mail valide."
@@ -214,13 +214,13 @@ def test_every_row_in_error_is_counted_and_the_first_thousand_listed(tmp_path):
 def test_a_reading_process_of_other_code_is_not_used(tmp_path, monkeypatch, caplog):
     # A worker started before a deploy spawns a child of the new code: their batches would
     # not fit, so the worker reads the rows itself.
-    from contacts.importing import reader
+    from contacts.importing import pipeline
 
     path = tmp_path / "c.csv"
     path.write_text("Prénom,E-mail\nAnne,anne@exemple.fr\nMarc,marc@exemple.fr\n")
-    monkeypatch.setattr(reader, "PROCESS_FROM_ROWS", 0)
-    monkeypatch.setattr(reader, "_wire", lambda: [["first_name"], ["an older batch"], []])
-    job = engine.run_files([path])
+    monkeypatch.setattr(pipeline, "PROCESS_FROM_ROWS", 0)
+    monkeypatch.setattr(pipeline, "_wire", lambda: [["first_name"], ["an older batch"], []])
+    job = jobs.run_files([path])
     assert (job.created, job.errors) == (2, 0)
     assert "other code" in caplog.text
 

@@ -59,7 +59,7 @@ def test_deleting_an_unconfirmed_upload_deletes_its_file(client, draft):
 
 def test_the_formats_offered_are_named_for_people_not_by_their_codes(client, alice):
     from contacts.forms import FORMAT_LABELS
-    from contacts.importing.files import FORMAT_CHOICES
+    from contacts.importing.formats import FORMAT_CHOICES
 
     assert list(FORMAT_LABELS) == FORMAT_CHOICES  # a format added is a format named
     client.force_login(alice)

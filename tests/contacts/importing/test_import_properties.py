@@ -158,7 +158,7 @@ def test_arbitrary_vcard_shaped_text(tmp_path, cards):
 @example("Jean\x00")
 @example("Jose\u0301")
 def test_cleaning_a_value_is_collapsing_its_blanks_and_composing_it(value):
-    from contacts.importing.rows import _text
+    from contacts.importing.clean import _text
 
     # What _text() does the long way for every value, whether or not it has blanks to fold.
     expected = unicodedata.normalize("NFC", " ".join(value.replace("\x00", "").split()))

@@ -1,6 +1,6 @@
 import pytest
 
-from contacts.importing import engine
+from contacts.importing import jobs
 from contacts.models import Contact
 from tests.contacts.importing.conftest import as_json, counts, run_import, zipped
 
@@ -47,7 +47,7 @@ def test_a_profile_address_that_cannot_be_read_is_left_out_and_said(tmp_path):
     )
     path = tmp_path / "Connections.csv"
     path.write_text(rows)
-    job = engine.run_files([path])
+    job = jobs.run_files([path])
     assert (job.created, job.errors) == (1, 0)
     assert not Contact.objects.get(email="lea@exemple.fr").handles.exists()
     reason = "https://[ n’est pas une adresse web lisible : non enregistrée."

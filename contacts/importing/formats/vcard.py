@@ -8,7 +8,10 @@ import vobject
 from django.utils.translation import gettext as _
 
 from contacts.choices import Network, Source
-from contacts.importing.rows import BadRecord, Row
+from contacts.importing.row import BadRecord, Row
+
+NAME = "vcard"
+COUNTED = b"BEGIN:VCARD"  # what to count in the file to estimate its rows
 
 _BEGIN = re.compile(r"^BEGIN:VCARD\s*$", re.IGNORECASE)
 _END = re.compile(r"^END:VCARD\s*$", re.IGNORECASE)
@@ -17,7 +20,8 @@ _END = re.compile(r"^END:VCARD\s*$", re.IGNORECASE)
 _PROPERTY = re.compile(r"^(?:[\w-]+\.)?[A-Z][A-Z0-9-]*[;:]")
 
 
-def looks_like_vcard(text: str) -> bool:
+def detect_text(text: str) -> bool:
+    """Tell whether the start of a text file holds a vCard."""
     return bool(re.search(r"^BEGIN:VCARD\s*$", text[:5000], re.IGNORECASE | re.MULTILINE))
 
 
@@ -53,7 +57,8 @@ def _lines(text_lines: Iterable[str]) -> Iterator[str]:
         yield from lines
 
 
-def rows(text_lines: Iterable[str]) -> Iterator[Row | BadRecord]:
+def read_text(text_lines: Iterable[str]) -> Iterator[Row | BadRecord]:
+    """Yield the cards of the file, each read on its own."""
     for number, card_text in cards(text_lines):
         if card_text is None:
             yield BadRecord(number, "card without END:VCARD")

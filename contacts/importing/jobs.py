@@ -1,8 +1,8 @@
-"""Run an import: recognise every file and record the job, then merge it chunk by chunk.
+"""Run an import job: recognise every file and record the job, then write it chunk by chunk.
 
 Every file is recognised before anything is written, so an unusable file writes nothing.
-Each chunk is merged in its own transaction: a crash leaves whole chunks behind, never a
-half-merged contact, and importing the same files again finishes the job without
+Each chunk is written in its own transaction: a crash leaves whole chunks behind, never a
+half-written contact, and importing the same files again finishes the job without
 duplicating anyone, because rows find the contacts the earlier run created.
 """
 
@@ -19,9 +19,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from contacts.choices import ConsentMethod
-from contacts.importing import MAX_LISTED, files, merge, reader, store
-from contacts.importing.rows import BadRecord, clean
-from contacts.importing.text import UnreadableFile
+from contacts.importing import MAX_LISTED, pipeline, recognise, store, write
+from contacts.importing.clean import clean
+from contacts.importing.decode import UnreadableFile
+from contacts.importing.row import BadRecord
 from contacts.models import ConsentChange, Contact, ContactSource, ExternalKey, Handle, ImportJob
 
 CHUNK = 2000
@@ -43,7 +44,7 @@ def prepare(
     by=None,
 ) -> ImportJob:
     """Recognise the files and return an unsaved job for them; raise UnreadableFile."""
-    parts = [part for name, path in inputs for part in files.open_parts(name, path, forced)]
+    parts = [part for name, path in inputs for part in recognise.open_parts(name, path, forced)]
     return ImportJob(
         file_names=", ".join(name for name, _ in inputs)[:1000],
         files=[[name, str(path)] for name, path in inputs],
@@ -57,13 +58,13 @@ def prepare(
     )
 
 
-def parts_of(job: ImportJob) -> list[files.Part]:
+def parts_of(job: ImportJob) -> list[recognise.Part]:
     """Open the job's files again, with the column mapping chosen for each."""
-    return reader.open_parts(_spec(job))
+    return pipeline.open_parts(_spec(job))
 
 
-def _spec(job: ImportJob) -> reader.Spec:
-    return reader.Spec(
+def _spec(job: ImportJob) -> pipeline.Spec:
+    return pipeline.Spec(
         files=[tuple(item) for item in job.files],
         forced=job.forced_format,
         mapping=job.mapping,
@@ -151,10 +152,10 @@ def collecting_new_objects_only():
 
 def _import(job: ImportJob, report: dict, progress) -> None:
     spec = _spec(job)
-    parts = reader.open_parts(spec)
+    parts = pipeline.open_parts(spec)
     job.rows_total += sum(part.estimated_rows for part in parts)
-    options = [_merge_options(job, part) for part in parts]
-    for number, batch in enumerate(reader.batches(spec, parts, job.rows_total), start=1):
+    options = [_write_options(job, part) for part in parts]
+    for number, batch in enumerate(pipeline.batches(spec, parts, job.rows_total), start=1):
         part = parts[batch.part]
         for kind, items in (("errors", batch.errors), ("problems", batch.problems)):
             for line, reason in items:
@@ -162,10 +163,10 @@ def _import(job: ImportJob, report: dict, progress) -> None:
         job.errors += batch.failed
         report["problems_total"] += batch.noted
         job.skipped += batch.skipped
-        tally = merge.Tally()
+        tally = write.Tally()
         if batch.rows:
             with transaction.atomic():
-                merge.merge(batch.rows, options[batch.part], tally)
+                write.merge_rows(batch.rows, options[batch.part], tally)
         if number & (number - 1) == 0:  # batches 1, 2, 4, 8…: as often as the tables double
             store.refresh_statistics(*LOOKED_UP)
         _count(job, tally, report, len(batch.rows) + batch.skipped + batch.failed)
@@ -174,8 +175,8 @@ def _import(job: ImportJob, report: dict, progress) -> None:
             progress(job)
 
 
-def _merge_options(job: ImportJob, part: files.Part) -> merge.Settings:
-    return merge.Settings(
+def _write_options(job: ImportJob, part: recognise.Part) -> write.Settings:
+    return write.Settings(
         basis=job.basis,
         extra_tags=job.tags,
         update_existing=job.update_existing,
@@ -193,13 +194,13 @@ def _progress_fields(job: ImportJob) -> dict:
     return {name: getattr(job, name) for name in names}
 
 
-def _list(report: dict, kind: str, part: files.Part, line: int, reason: str) -> None:
+def _list(report: dict, kind: str, part: recognise.Part, line: int, reason: str) -> None:
     """Keep the first rows in error for the report (all are counted)."""
     if len(report[kind]) < MAX_LISTED:
         report[kind].append({"file": part.name, "line": line, "reason": reason})
 
 
-def _count(job: ImportJob, tally: merge.Tally, report: dict, rows: int) -> None:
+def _count(job: ImportJob, tally: write.Tally, report: dict, rows: int) -> None:
     job.created += tally.created
     job.updated += tally.updated
     job.unchanged += tally.unchanged

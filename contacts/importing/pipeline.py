@@ -1,4 +1,4 @@
-"""Read and clean an import's rows, in a process of their own when the files are large.
+"""Read and clean an import's rows in batches, in a process of their own when many.
 
 Reading a row (decoding, parsing, NFC, email and phone checks) costs about as much Python
 as merging it into the database. For a large import a second process reads while this one
@@ -6,7 +6,7 @@ merges, so that the two halves run on two cores; its batches come through a pipe
 holds at most one batch ahead, so memory stays bounded. Small imports are read here:
 starting a process would cost more than it saves.
 
-    python -m contacts.importing.reader   (the child: a Spec in JSON on stdin; batches out)
+    python -m contacts.importing.pipeline   (the child: a Spec in JSON on stdin; batches out)
 """
 
 import gc
@@ -23,9 +23,10 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from contacts.importing import MAX_LISTED, files
-from contacts.importing.rows import BadRecord, Row, clean
-from contacts.importing.text import UnreadableFile
+from contacts.importing import MAX_LISTED, recognise
+from contacts.importing.clean import clean
+from contacts.importing.decode import UnreadableFile
+from contacts.importing.row import BadRecord, Row
 
 logger = logging.getLogger(__name__)
 PROCESS_FROM_ROWS = 20_000  # estimated rows from which a second process reads
@@ -61,16 +62,16 @@ class Batch:
     problems: list[tuple[int, str]] = field(default_factory=list)
 
 
-def open_parts(spec: Spec) -> list[files.Part]:
+def open_parts(spec: Spec) -> list[recognise.Part]:
     """Open the job's files again, with the column mapping chosen for each."""
     return [
         part
         for name, path in spec.files
-        for part in files.open_parts(name, Path(path), spec.forced, spec.mapping)
+        for part in recognise.open_parts(name, Path(path), spec.forced, spec.mapping)
     ]
 
 
-def batches(spec: Spec, parts: list[files.Part], estimated_rows: int) -> Iterator[Batch]:
+def batches(spec: Spec, parts: list[recognise.Part], estimated_rows: int) -> Iterator[Batch]:
     """Yield the parts' rows cleaned, in batches, read in a child process if many."""
     if estimated_rows >= PROCESS_FROM_ROWS and _settings_module():
         try:
@@ -82,7 +83,7 @@ def batches(spec: Spec, parts: list[files.Part], estimated_rows: int) -> Iterato
         yield from _read(index, part, spec)
 
 
-def _read(index: int, part: files.Part, spec: Spec) -> Iterator[Batch]:
+def _read(index: int, part: recognise.Part, spec: Spec) -> Iterator[Batch]:
     """Yield batches of `spec.chunk` clean rows, with the rows left out before them."""
     batch = Batch(index)
     for row in part.rows:
@@ -156,7 +157,7 @@ def _from_child(spec: Spec) -> Iterator[Batch]:
         "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
     }
     child = subprocess.Popen(
-        [sys.executable, "-m", "contacts.importing.reader"],
+        [sys.executable, "-m", "contacts.importing.pipeline"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env=env,
@@ -215,7 +216,7 @@ def _child() -> None:
         translation.activate(spec.language)
     else:
         translation.deactivate_all()  # as the parent: messages as the code writes them
-    gc.freeze()  # what Django loaded lives until the end (see engine.collecting_new_objects_only)
+    gc.freeze()  # what Django loaded lives until the end (see jobs.collecting_new_objects_only)
     try:
         for index, part in enumerate(open_parts(spec)):
             for batch in _read(index, part, spec):

@@ -1,10 +1,10 @@
-"""One person as a file describes them, and the cleaning every format's rows go through."""
+"""Clean what a file says about a person: one-line texts, a valid email, an E.164 phone."""
 
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import fields
+from functools import cache, lru_cache
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
@@ -12,60 +12,12 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
 from contacts.choices import Network
+from contacts.importing.row import Row
 from contacts.phones import normalise_phone
 
-TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "job_title",
-    "city",
-    "postcode",
-    "country",
-)
 # Google's own groups ("* myContacts", "* starred"), and the group Google's and Android's
 # vCards put everyone in ("My Contacts"), are not the user's tags.
 _SYSTEM_LABEL = re.compile(r"^(?:\*\s|my ?contacts$)", re.IGNORECASE)
-
-
-@dataclass
-class Row:
-    """What one record of a file says about one person, before cleaning."""
-
-    line: int
-    source: str
-    first_name: str = ""
-    last_name: str = ""
-    full_name: str = ""
-    email: str = ""
-    phone: str = ""
-    company: str = ""
-    job_title: str = ""
-    city: str = ""
-    postcode: str = ""
-    country: str = ""
-    notes: str = ""
-    tags: list[str] = field(default_factory=list)
-    handles: dict[str, str] = field(default_factory=dict)
-    external_key: str = ""
-    # What the file itself proves about consent (a Mailchimp status file, say).
-    status: str = ""
-    basis: str = ""
-    proof: str = ""
-    problems: list[str] = field(default_factory=list)
-
-    def is_empty(self) -> bool:
-        return not (self.first_name or self.last_name or self.email or self.phone or self.handles)
-
-
-class BadRecord(ValueError):
-    """One record (a vCard, a JSON entry) that could not be read; the others are imported."""
-
-    def __init__(self, line: int, reason: str):
-        super().__init__(reason)
-        self.line = line
 
 
 def _text(value) -> str:
@@ -86,7 +38,7 @@ def clean(row: Row, region: str) -> Row:
     Raise ValidationError when the row cannot be imported; a phone that cannot be read or
     a value too long for Carnet is dropped or cut, with a problem noted on the row.
     """
-    for name in TEXT_FIELDS:
+    for name in sizes():
         if value := getattr(row, name):
             setattr(row, name, _text(value))
     row.notes = unicodedata.normalize("NFC", row.notes.replace("\x00", "").strip())
@@ -104,13 +56,15 @@ def clean(row: Row, region: str) -> Row:
     _cut_to_size(row)
     row.tags = list(
         dict.fromkeys(
-            t[: LIMITS["tag"]] for t in map(_text, row.tags) if t and not _SYSTEM_LABEL.match(t)
+            t[: max_length("Tag", "name")]
+            for t in map(_text, row.tags)
+            if t and not _SYSTEM_LABEL.match(t)
         )
     )
-    # Plain strings, not enum members: rows cross a pipe (reader._pack).
+    # Plain strings, not enum members: rows cross a pipe (pipeline._pack).
     row.source = str(row.source)
     row.handles = dict(_handles(row))
-    row.external_key = row.external_key[: LIMITS["handle"]] or _name_key(row)
+    row.external_key = row.external_key[: max_length("ExternalKey", "key")] or _name_key(row)
     return row
 
 
@@ -123,23 +77,40 @@ def _handles(row: Row) -> Iterator[tuple[str, str]]:
             row.problems.extend(e.messages)
             continue
         if handle:
-            yield str(network), handle[: LIMITS["handle"]]
+            yield str(network), handle[: max_length("Handle", "value")]
 
 
-# What the database holds (contacts.models): longer values are cut, with a problem noted.
-LIMITS = {
-    "first_name": 150, "last_name": 150, "company": 200, "job_title": 200, "city": 100,
-    "postcode": 20, "tag": 100, "handle": 300,
-}  # fmt: skip
+@cache
+def max_length(model: str, field: str) -> int:
+    """Return the longest value the database holds in this field of a contacts model."""
+    # Looked up when first needed: the reading process imports this module before Django.
+    from django.apps import apps
+
+    return apps.get_model("contacts", model)._meta.get_field(field).max_length
+
+
+@cache
+def sizes() -> dict[str, int]:
+    """Return the longest value the database holds for each one-line text of a row."""
+    from contacts.models import Contact
+
+    held = {
+        f.name: ("Contact", f.name)
+        for f in Contact._meta.concrete_fields
+        if f.get_internal_type() == "CharField"
+    }
+    held["company"] = ("Company", "name")  # the contact links to a Company holding the name
+    return {f.name: max_length(*held[f.name]) for f in fields(Row) if f.name in held}
 
 
 def _cut_to_size(row: Row) -> None:
-    for name in ("first_name", "last_name", "company", "job_title", "city", "postcode"):
+    """Cut the values too long for the database, noting each on the row."""
+    for name, size in sizes().items():
         value = getattr(row, name)
-        if len(value) > LIMITS[name]:
-            setattr(row, name, value[: LIMITS[name]])
+        if len(value) > size:
+            setattr(row, name, value[:size])
             row.problems.append(_("%(field)s cut to %(size)d characters.")
-                                % {"field": name, "size": LIMITS[name]})  # fmt: skip
+                                % {"field": name, "size": size})  # fmt: skip
 
 
 def _name_key(row: Row) -> str:
@@ -148,7 +119,7 @@ def _name_key(row: Row) -> str:
     if row.email or row.phone or row.handles or not (row.first_name or row.last_name):
         return ""
     parts = [row.first_name, row.last_name, row.company]
-    return ("name:" + "|".join(parts).lower())[: LIMITS["handle"]]
+    return ("name:" + "|".join(parts).lower())[: max_length("ExternalKey", "key")]
 
 
 _EMAIL = EmailValidator()

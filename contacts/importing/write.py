@@ -1,8 +1,6 @@
-"""Merge a chunk of clean rows into the database with a handful of set-based queries.
+"""Write a chunk of clean rows into the database with a handful of set-based queries.
 
-1. Find, for every row, the contact it names: same email (ignoring case), else same phone,
-   else same handle on the same network, else the same key in the same source; rows of
-   the chunk that name the same person share one contact.
+1. Find, for every row, the contact it names (contacts.importing.match).
 2. Fill what is empty, never overwrite what differs (listed as a conflict), add tags,
    sources, handles and keys, and apply the consent an import may apply.
 3. Write it all with bulk inserts and one bulk update, in the caller's transaction.
@@ -13,9 +11,16 @@ from operator import attrgetter
 
 from django.db.models.functions import Lower
 
-from contacts.choices import BLOCKED_STATUSES, EmailStatus, Network
+from contacts.choices import BLOCKED_STATUSES
 from contacts.importing import MAX_LISTED, consent, store
-from contacts.importing.rows import Row
+from contacts.importing.match import (
+    CONTACT_COLUMNS,
+    FILLED_FIELDS,
+    NewContact,
+    Slot,
+    find_contacts,
+)
+from contacts.importing.row import Row
 from contacts.models import (
     Company,
     ConsentChange,
@@ -27,18 +32,7 @@ from contacts.models import (
     Tag,
 )
 
-EMAIL_INDEXED = """NOT ("email" = '')"""
-FILLED_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "job_title",
-    "city",
-    "postcode",
-    "country",
-    "notes",
-)
+CONSENT_COLUMNS = [f.attname for f in ConsentEvent._meta.concrete_fields if not f.primary_key]
 
 
 @dataclass
@@ -60,28 +54,10 @@ class Tally:
     duplicates: list[dict] = field(default_factory=list)
 
 
-@dataclass
-class Slot:
-    """The contact a group of rows describes, new or already in the database."""
-
-    contact: Contact
-    rows: list[Row] = field(default_factory=list)
-    is_new: bool = False
-    changed: bool = False
-    old_status: str = ""
-    old_basis: str = ""
-    proofs: list[str] = field(default_factory=list)
-
-    @property
-    def email(self) -> str:
-        """The address this contact is known by, or will be once created."""
-        return self.contact.email or next((r.email for r in self.rows if r.email), "")
-
-
-def merge(rows: list[Row], options: Settings, tally: Tally) -> None:
+def merge_rows(rows: list[Row], options: Settings, tally: Tally) -> None:
+    """Match each row to its contact, then write what the rows bring, counting in `tally`."""
     store.prepare_lookups()
-    known = _known(rows)
-    slots = _match(rows, known)
+    known, slots = find_contacts(rows)
     if not options.update_existing:
         slots = _skip_existing(slots, options, tally)
     companies = _named(
@@ -104,96 +80,6 @@ def _skip_existing(slots: list[Slot], options: Settings, tally: Tally) -> list[S
             slot.rows = []  # nothing else of theirs is written
             kept.append(slot)
     return kept
-
-
-def _keys(row: Row) -> list[tuple]:
-    """Return the row's identifiers, strongest first. A website names a business, not a
-    person (colleagues share it): it identifies nobody."""
-    keys = []
-    if row.email:
-        keys.append(("email", row.email.lower()))
-    if row.phone:
-        keys.append(("phone", row.phone))
-    keys += [("handle", n, v) for n, v in row.handles.items() if n != Network.WEBSITE]
-    if row.external_key:
-        keys.append(("key", row.source, row.external_key))
-    return keys
-
-
-def _known(rows: list[Row]) -> dict[tuple, int]:
-    """Return the contact id each identifier of the rows already belongs to."""
-    emails = {r.email.lower() for r in rows if r.email}
-    phones = {r.phone for r in rows if r.phone}
-    handles = {(n, v) for r in rows for n, v in r.handles.items()}
-    keys = {(r.source, r.external_key) for r in rows if r.external_key}
-    known: dict[tuple, int] = {}
-    # The partial unique index's own condition, word for word, so that it serves.
-    found = store.select(Contact, ["LOWER(email)", "id"], "LOWER(email)", emails, EMAIL_INDEXED)
-    for email, pk in found:
-        known[("email", email)] = pk
-    # Several contacts may share a phone (a switchboard): the oldest one wins.
-    for phone, pk in sorted(store.select(Contact, ["phone", "id"], "phone", phones), reverse=True):
-        known[("phone", phone)] = pk
-    found = store.select(
-        Handle, ["network", "value", "contact_id"], "value", {v for _n, v in handles},
-        leading=("network", {n for n, _v in handles}),
-    )  # fmt: skip
-    known.update((("handle", n, v), pk) for n, v, pk in found)
-    found = store.select(
-        ExternalKey, ["source", "key", "contact_id"], "key", {k for _s, k in keys},
-        leading=("source", {s for s, _k in keys}),
-    )  # fmt: skip
-    known.update((("key", s, k), pk) for s, k, pk in found)
-    return known
-
-
-def _match(rows: list[Row], known: dict) -> list[Slot]:
-    """Give each row the contact its strongest identifier names, in the chunk or the
-    database. A row never joins a contact whose address differs from its own: that is
-    another person sharing a phone or a profile (a switchboard, a shop), kept apart."""
-    # Lock the contacts the rows name, in one order: an unsubscribe committing meanwhile
-    # must not be overwritten by the values read here.
-    ids = sorted(set(known.values()))
-    locked = Contact.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    contacts = {contact.pk: contact for contact in locked}
-    by_key: dict[tuple, Slot] = {}
-    by_id: dict[int, Slot] = {}
-    slots: list[Slot] = []
-    for row in rows:
-        keys = _keys(row)
-        slot = None
-        for key in keys:
-            candidate = _candidate(key, by_key, by_id, known, contacts)
-            if candidate is not None and _same_person(candidate, row):
-                slot = candidate
-                break
-        if slot is None:
-            slot = Slot(NewContact(row), is_new=True)
-            slots.append(slot)
-        elif not slot.rows:
-            slots.append(slot)
-            if not slot.is_new:
-                by_id[slot.contact.pk] = slot
-        slot.rows.append(row)
-        for key in keys:
-            by_key.setdefault(key, slot)  # the first to claim an identifier keeps it
-    return slots
-
-
-def _candidate(key, by_key, by_id, known, contacts) -> Slot | None:
-    if key in by_key:
-        return by_key[key]
-    pk = known.get(key)
-    if pk is None or pk not in contacts:  # unknown, or deleted since the lookup
-        return None
-    contact = contacts[pk]
-    return by_id.get(pk) or Slot(
-        contact, old_status=contact.email_status, old_basis=contact.consent_basis
-    )
-
-
-def _same_person(slot: Slot, row: Row) -> bool:
-    return not (row.email and slot.email and row.email.lower() != slot.email.lower())
 
 
 def _named(model, names: set[str], cache: dict) -> dict[str, Tag | Company]:
@@ -325,38 +211,6 @@ def _full_name(contact) -> str:
     return f"{contact.first_name} {contact.last_name}"
 
 
-CONTACT_COLUMNS = [f.attname for f in Contact._meta.concrete_fields]
-CONSENT_COLUMNS = [
-    "contact_id",
-    "at",
-    "from_status",
-    "to_status",
-    "basis",
-    "how",
-    "proof_file_name",
-    "proof_sha256",
-    "proof_form",
-    "ip",
-    "by_id",
-    "detail",
-]
-
-
-class NewContact:
-    """A contact an import is about to create: the fields, without a model instance."""
-
-    __slots__ = (*FILLED_FIELDS, "id", "pk", "company_id", "last_contacted_at", "language",
-                 "email_status", "consent_basis", "created_at", "updated_at")  # fmt: skip
-
-    def __init__(self, row: Row):
-        self.id = self.pk = self.company_id = self.last_contacted_at = None
-        self.first_name, self.last_name, self.email = row.first_name, row.last_name, row.email
-        self.phone, self.job_title, self.city = row.phone, row.job_title, row.city
-        self.postcode, self.country, self.notes = row.postcode, row.country, row.notes
-        self.language = ""
-        self.email_status, self.consent_basis = EmailStatus.NO_CONSENT, ""
-
-
 _contact_values = attrgetter(*CONTACT_COLUMNS)
 
 
@@ -367,21 +221,21 @@ def _contact_row(contact: NewContact, now) -> tuple:
 
 def _consent_row(slot: Slot, change: ConsentChange, now) -> tuple:
     contact = slot.contact
-    proofs = "; ".join(slot.proofs)
-    return (
-        contact.pk,
-        now,
-        slot.old_status,
-        contact.email_status,
-        contact.consent_basis,
-        change.how,
-        change.proof_file_name,
-        change.proof_sha256,
-        change.proof_form,
-        change.ip,
-        change.by.pk if change.by else None,
-        proofs,
-    )
+    values = {
+        "contact_id": contact.pk,
+        "at": now,
+        "from_status": slot.old_status,
+        "to_status": contact.email_status,
+        "basis": contact.consent_basis,
+        "how": change.how,
+        "proof_file_name": change.proof_file_name,
+        "proof_sha256": change.proof_sha256,
+        "proof_form": change.proof_form,
+        "ip": change.ip,
+        "by_id": change.by.pk if change.by else None,
+        "detail": "; ".join(slot.proofs),
+    }
+    return tuple(values[name] for name in CONSENT_COLUMNS)
 
 
 def _wanted_links(slots: list[Slot], tags: dict) -> dict[str, set]:

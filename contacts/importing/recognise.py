@@ -1,4 +1,8 @@
-"""Open what the user gives: files and ZIP archives, each part recognised by its content.
+"""Recognise what the user gives: files, ZIP archives and workbooks, each part by its content.
+
+Each part is offered to the formats (contacts.importing.formats) in their order: JSON
+documents to the JSON formats, text files to the text formats (vCard), and the header of
+anything else, a CSV file or a workbook's sheet, to the spreadsheet-shaped formats.
 
 Files are read as streams: recognising one reads its first megabyte, importing it reads it
 row by row, so memory stays flat whatever the size (JSON exports, small by nature, are
@@ -18,9 +22,8 @@ from typing import BinaryIO
 from django.conf import settings
 
 from contacts.choices import Source
-from contacts.importing import social, tabular, vcard
-from contacts.importing.rows import Row
-from contacts.importing.text import (
+from contacts.importing import formats
+from contacts.importing.decode import (
     SAMPLE,
     UnreadableFile,
     encoding_of,
@@ -28,11 +31,12 @@ from contacts.importing.text import (
     table,
     text_stream,
 )
+from contacts.importing.formats import spreadsheet
+from contacts.importing.formats.columns import records
 
-FORMAT_CHOICES = [
-    "auto", "csv", "xlsx", "vcard", "google", "outlook", "linkedin",
-    "facebook", "instagram", "telegram", "mailchimp", "brevo",
-]  # fmt: skip
+# A spreadsheet typed by a person is named after its file; forcing either lets any
+# spreadsheet-shaped format be recognised.
+_CONTAINERS = (Source.CSV, Source.XLSX)
 _HEADER_SEARCH = 20  # rows scanned for the header (LinkedIn puts notes above it)
 _MAX_ARCHIVE_RATIO = 100  # a zip member that grows more than this is a bomb
 _CONTACT_FILES = (".csv", ".tsv", ".txt", ".vcf", ".vcard", ".json", ".xlsx")
@@ -127,7 +131,7 @@ def _archive_parts(name: str, archive: zipfile.ZipFile, forced: str) -> list[Par
         part = Part(f"{name}/{info.filename}", lambda info=info: archive.open(info))
         with part.open() as f:
             head = f.read(SAMPLE)
-        if info.filename.lower().endswith(".json") and not social.may_be_contacts(head):
+        if info.filename.lower().endswith(".json") and not _may_be_contacts(head):
             continue  # messages, posts, settings: not parsed just to be told apart
         try:
             parts.append(_recognise(part, head, forced, workbook=head.startswith(b"PK")))
@@ -135,11 +139,16 @@ def _archive_parts(name: str, archive: zipfile.ZipFile, forced: str) -> list[Par
             continue  # the archive's other files (messages, photos, settings) are not ours
     # A "Download your information" archive holds the owner's profile, positions, skills…
     # as plain spreadsheets: beside a known export (Connections.csv) they are not contacts.
-    known = [p for p in parts if p.format not in (Source.CSV, Source.XLSX)]
+    known = [p for p in parts if p.format not in _CONTAINERS]
     parts = known or parts
     if not parts:
         raise UnreadableFile(f"{name}: no contact file found in this archive")
     return parts
+
+
+def _may_be_contacts(head: bytes) -> bool:
+    """Tell from its first bytes whether a JSON file may be a contact export."""
+    return any(sign in head for fmt in formats.JSON for sign in fmt.SIGNS)
 
 
 def _recognise(part: Part, head: bytes, forced: str, workbook: bool = False) -> Part:
@@ -147,20 +156,21 @@ def _recognise(part: Part, head: bytes, forced: str, workbook: bool = False) -> 
         return _workbook(part, forced)
     encoding = encoding_of(head)
     sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
-    if sample.lstrip()[:1] in ("{", "[") and forced in (
-        "auto",
-        "facebook",
-        "instagram",
-        "telegram",
-    ):
+    if sample.lstrip()[:1] in ("{", "[") and _may_be(forced, formats.JSON):
         return _json(part, encoding)
-    if vcard.looks_like_vcard(sample) and forced in ("auto", "vcard"):
-        part.format, part.counted = "vcard", b"BEGIN:VCARD"
-        part.rows = vcard.rows(text_stream(part.open(), encoding))
-        return part
+    for fmt in formats.TEXTS:
+        if fmt.detect_text(sample) and _may_be(forced, [fmt]):
+            part.format, part.counted = fmt.NAME, fmt.COUNTED
+            part.rows = fmt.read_text(text_stream(part.open(), encoding))
+            return part
     lines = text_stream(part.open(), encoding)
     part.counted = b"\n"
     return _tabular(part, enumerate(table(lines), start=1), forced, Source.CSV)
+
+
+def _may_be(forced: str, candidates) -> bool:
+    """Tell whether the format the user chose (if any) is one of `candidates`."""
+    return forced == "auto" or forced in {fmt.NAME for fmt in candidates}
 
 
 def _json(part: Part, encoding: str) -> Part:
@@ -171,42 +181,49 @@ def _json(part: Part, encoding: str) -> Part:
         raise UnreadableFile(f"{part.short_name}: JSON nested too deeply") from e
     except ValueError as e:
         raise UnreadableFile(f"{part.short_name}: invalid JSON ({e})") from e
-    found = social.detect(data)
-    if found is None:
-        raise UnreadableFile(f"{part.short_name}: JSON of no known export")
-    part.format, reader = found
-    part.rows = reader(data)
-    return part
+    for fmt in formats.JSON:
+        if read := fmt.detect_json(data):
+            part.format, part.rows = fmt.NAME, read(data)
+            return part
+    raise UnreadableFile(f"{part.short_name}: JSON of no known export")
 
 
-def _tabular(part: Part, numbered_rows, forced: str, plain_source: str) -> Part:
+def _tabular(part: Part, numbered_rows, forced: str, container: str) -> Part:
+    """Find the header among the first rows (what stands above it is a preamble)."""
     numbered_rows = iter(numbered_rows)
     for scanned, (_number, cells) in enumerate(numbered_rows, start=1):
-        keys = {header_key(str(c)) for c in cells if c}
-        for fmt in tabular.FORMATS:
-            if (forced in ("auto", "csv", "xlsx") or forced == fmt.name) and fmt.detect(keys):
-                part.format = fmt.name if fmt.name != "csv" else plain_source
-                part.columns = [str(c or "") for c in cells]
-                if fmt.name == "csv":
-                    part.mapping = tabular.default_mapping(part.columns)
-                part.rows = _tabular_rows(fmt, part, numbered_rows, plain_source)
-                return part
+        if fmt := _header_format({header_key(str(c)) for c in cells if c}, forced):
+            part.columns = [str(c or "") for c in cells]
+            _read_below_header(part, fmt, numbered_rows, container)
+            return part
         if scanned >= _HEADER_SEARCH:
             break
     raise UnreadableFile(f"{part.short_name}: no column of contacts recognised")
 
 
-def _tabular_rows(fmt, part: Part, numbered_rows, plain_source) -> Iterator[Row]:
-    """Read the rows below the header (what stood above it was a preamble).
+def _header_format(keys: set[str], forced: str):
+    """Return the first spreadsheet-shaped format the user allows whose header this is."""
+    any_spreadsheet = forced in ("auto", *_CONTAINERS)
+    for fmt in formats.SPREADSHEETS:
+        if (any_spreadsheet or forced == fmt.NAME) and fmt.detect_header(keys):
+            return fmt
+    return None
 
-    A generator: the part's mapping is read when the first row is, after the import page
-    had its say.
+
+def _read_below_header(part: Part, fmt, numbered_rows, container: str) -> None:
+    """Name the part's format and read its rows, lazily.
+
+    A spreadsheet typed by a person is named after its file (csv, xlsx) and read through
+    the mapping of its columns, which the import page may change before the first row is.
     """
-    for number, record in tabular.records(part.columns, numbered_rows):
-        if fmt.name == "csv":
-            yield tabular.generic(record, number, plain_source, part.mapping)
-        else:
-            yield fmt.read(record, number)
+    if fmt is spreadsheet:
+        part.format, part.mapping = container, spreadsheet.default_mapping(part.columns)
+
+        def read(record, line):
+            return spreadsheet.read_record(record, line, container, part.mapping)
+    else:
+        part.format, read = fmt.NAME, fmt.read_record
+    part.rows = (read(record, number) for number, record in records(part.columns, numbered_rows))
 
 
 def _cell(value) -> str:

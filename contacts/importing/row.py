@@ -1,0 +1,41 @@
+"""One person as a file describes them, before cleaning."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Row:
+    """What one record of a file says about one person, before cleaning."""
+
+    line: int
+    source: str
+    first_name: str = ""
+    last_name: str = ""
+    full_name: str = ""
+    email: str = ""
+    phone: str = ""
+    company: str = ""
+    job_title: str = ""
+    city: str = ""
+    postcode: str = ""
+    country: str = ""
+    notes: str = ""
+    tags: list[str] = field(default_factory=list)
+    handles: dict[str, str] = field(default_factory=dict)
+    external_key: str = ""
+    # What the file itself proves about consent (a Mailchimp status file, say).
+    status: str = ""
+    basis: str = ""
+    proof: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.first_name or self.last_name or self.email or self.phone or self.handles)
+
+
+class BadRecord(ValueError):
+    """One record (a vCard, a JSON entry) that could not be read; the others are imported."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
