@@ -12,8 +12,12 @@ class Row:
     first_name: str = ""
     last_name: str = ""
     full_name: str = ""
-    email: str = ""
-    phone: str = ""
+    email: str = ""  # the main address (the preferred, else the first)
+    phone: str = ""  # the main number
+    # The person's further addresses and numbers, as (value, label): the file's "work",
+    # "home", "iCloud"… or "". Kept on the contact, never used to send.
+    other_emails: list[tuple[str, str]] = field(default_factory=list)
+    other_phones: list[tuple[str, str]] = field(default_factory=list)
     company: str = ""
     job_title: str = ""
     city: str = ""
@@ -27,7 +31,14 @@ class Row:
     status: str = ""
     basis: str = ""
     proof: str = ""
+    # When and from where the person consented, as the file says (a Mailchimp opt-in):
+    # an ISO 8601 time (UTC unless it says) and an IP address, or "".
+    proof_at: str = ""
+    proof_ip: str = ""
     problems: list[str] = field(default_factory=list)
+    # Values kept as the file wrote them because Carnet could not read them, as
+    # (kind, value): ("phone", "555 0123"), ("email", "mael.menard@exemple").
+    not_understood: list[tuple[str, str]] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (self.first_name or self.last_name or self.email or self.phone or self.handles)
