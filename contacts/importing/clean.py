@@ -12,6 +12,7 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
 from contacts.choices import Network
+from contacts.countries import country_code
 from contacts.importing.row import Row
 from contacts.phones import normalise_phone
 
@@ -33,10 +34,11 @@ def _text(value) -> str:
 
 
 def clean(row: Row, region: str) -> Row:
-    """Return the row trimmed, in NFC, with a valid email and an E.164 phone.
+    """Return the row trimmed, in NFC, with valid emails and E.164 phones.
 
-    Raise ValidationError when the row cannot be imported; a phone that cannot be read or
-    a value too long for Carnet is dropped or cut, with a problem noted on the row.
+    Nothing the row says is dropped without a word: an address or a number that cannot be
+    read is kept as written (row.not_understood) and a value too long for Carnet is cut,
+    each with a problem noted on the row.
     """
     for name in sizes():
         if value := getattr(row, name):
@@ -44,15 +46,9 @@ def clean(row: Row, region: str) -> Row:
     row.notes = unicodedata.normalize("NFC", row.notes.replace("\x00", "").strip())
     if row.full_name and not (row.first_name or row.last_name):
         row.first_name, _space, row.last_name = _text(row.full_name).partition(" ")
-    row.email = row.email.lstrip("'").strip("<>").removeprefix("mailto:")
-    if row.email and not is_valid_email(row.email):
-        raise ValidationError(_("%(email)s is not a valid email address.") % {"email": row.email})
-    try:
-        row.phone = normalise_phone(row.phone, region)
-    except ValidationError as e:
-        row.problems.extend(e.messages)
-        row.phone = ""
-    row.country = row.country.upper() if len(row.country) == 2 else ""
+    row.country = _country(row)
+    _clean_emails(row)
+    _clean_phones(row, [r for r in dict.fromkeys([row.country, region]) if r])
     _cut_to_size(row)
     row.tags = list(
         dict.fromkeys(
@@ -64,8 +60,80 @@ def clean(row: Row, region: str) -> Row:
     # Plain strings, not enum members: rows cross a pipe (pipeline._pack).
     row.source = str(row.source)
     row.handles = dict(_handles(row))
-    row.external_key = row.external_key[: max_length("ExternalKey", "key")] or _name_key(row)
+    row.name_key = _name_key(row)
+    row.external_key = row.external_key[: max_length("ExternalKey", "key")] or (
+        row.name_key if not _identifiers(row) else ""
+    )
     return row
+
+
+def _country(row: Row) -> str:
+    """Return the row's country as a two-letter code; note a name Carnet cannot read."""
+    if not row.country:
+        return ""
+    if code := country_code(row.country):
+        return code
+    row.problems.append(
+        _("%(country)s is not a country Carnet knows: not stored.") % {"country": row.country}
+    )
+    return ""
+
+
+def _clean_emails(row: Row) -> None:
+    """Keep the row's valid addresses, the first as the main one, each once."""
+    valid: dict[str, tuple[str, str]] = {}
+    for value, label in [(row.email, ""), *row.other_emails]:
+        value = _text(value).lstrip("'").strip("<>").removeprefix("mailto:")
+        if not value:
+            continue
+        if not is_valid_email(value):
+            row.problems.append(_("%(email)s is not a valid email address: kept as written, "
+                                  "not used.") % {"email": value})  # fmt: skip
+            row.not_understood.append(("email", value))
+            continue
+        user, _at, domain = value.rpartition("@")
+        value = f"{user}@{domain.lower()}"
+        valid.setdefault(value.lower(), (value, _text(label)))
+    found = list(valid.values())
+    row.email = found[0][0] if found else ""
+    row.other_emails = found[1:]
+
+
+def _clean_phones(row: Row, regions: list[str]) -> None:
+    """Keep the row's numbers in E.164, the first readable as the main one, each once;
+    each is read in the row's own country first, then in the business's."""
+    valid: dict[str, tuple[str, str]] = {}
+    for value, label in [(row.phone, ""), *row.other_phones]:
+        value = _text(value)
+        if not value:
+            continue
+        try:
+            phone = _phone(value, regions)
+        except ValidationError as e:
+            row.problems.append(_("%(problem)s Kept as written, not used.")
+                                % {"problem": e.messages[0]})  # fmt: skip
+            row.not_understood.append(("phone", value))
+            continue
+        valid.setdefault(phone, (phone, _text(label)))
+    found = list(valid.values())
+    row.phone = found[0][0] if found else ""
+    row.other_phones = found[1:]
+
+
+def _phone(value: str, regions: list[str]) -> str:
+    """Return the number in E.164, read in the first region where it is valid."""
+    for region in regions[:-1]:
+        try:
+            return normalise_phone(value, region)
+        except ValidationError:
+            continue
+    return normalise_phone(value, regions[-1])
+
+
+def _identifiers(row: Row) -> bool:
+    """Return whether the row has what finds a person again: an address, a number, a
+    profile (a website names a business, colleagues share it: not alone)."""
+    return bool(row.email or row.phone or set(row.handles) - {Network.WEBSITE})
 
 
 def _handles(row: Row) -> Iterator[tuple[str, str]]:
@@ -114,11 +182,15 @@ def _cut_to_size(row: Row) -> None:
 
 
 def _name_key(row: Row) -> str:
-    """Return a key for a row that names a person and nothing else, so that importing the
-    same file again finds them instead of adding them twice."""
-    if row.email or row.phone or row.handles or not (row.first_name or row.last_name):
+    """Return the key that finds, by name, a person no address identifies: a row that
+    names nobody else (its external key), or whose number or profile turned out to be
+    someone else's (see match.py)."""
+    if row.email or not (row.first_name or row.last_name):
         return ""
     parts = [row.first_name, row.last_name, row.company]
+    website = row.handles.get(Network.WEBSITE)
+    if website and not _identifiers(row):  # all that tells two namesakes apart
+        parts.append(website)
     return ("name:" + "|".join(parts).lower())[: max_length("ExternalKey", "key")]
 
 

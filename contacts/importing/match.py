@@ -1,8 +1,9 @@
 """Find the contact each row of a chunk names, in the chunk or in the database.
 
-A row names the contact that has the same email (ignoring case), else the same phone, else
-the same handle on the same network, else the same key in the same source; rows of the
-chunk that name the same person share one contact, a new one if nobody has it yet.
+A row names the contact that has one of its emails (ignoring case, the contact's further
+addresses included), else one of its phones, else the same handle on the same network,
+else the same key in the same source; rows of the chunk that name the same person share one
+contact, a new one if nobody has it yet.
 """
 
 from dataclasses import dataclass, field, fields
@@ -10,7 +11,8 @@ from dataclasses import dataclass, field, fields
 from contacts.choices import Network
 from contacts.importing import store
 from contacts.importing.row import Row
-from contacts.models import Contact, ExternalKey, Handle
+from contacts.models import Contact, ContactPoint, ExternalKey, Handle
+from contacts.names import names_differ
 
 EMAIL_INDEXED = """NOT ("email" = '')"""
 CONTACT_COLUMNS = [f.attname for f in Contact._meta.concrete_fields]
@@ -53,6 +55,11 @@ class Slot:
     old_status: str = ""
     old_basis: str = ""
     proofs: list[str] = field(default_factory=list)
+    proof_at: str = ""  # when and from where the file says the person consented
+    proof_ip: str = ""
+    # The contacts a row's number or profile named but whose name is another person's:
+    # probable duplicates for the owner to review, never merged silently.
+    rivals: list["Slot"] = field(default_factory=list)
 
     @property
     def email(self) -> str:
@@ -60,98 +67,143 @@ class Slot:
         return self.contact.email or next((r.email for r in self.rows if r.email), "")
 
 
-def find_contacts(rows: list[Row]) -> tuple[dict[tuple, int], list[Slot]]:
-    """Return the contact id each identifier of the rows belongs to, and the rows grouped
+def find_contacts(rows: list[Row]) -> tuple[dict[tuple, list[int]], list[Slot]]:
+    """Return the contact ids each identifier of the rows belongs to, and the rows grouped
     by the contact they name (locked, if it exists, until the transaction ends)."""
     known = _known(rows)
     return known, _match(rows, known)
 
 
+def emails(row: Row) -> list[str]:
+    """Return every address of the row, the main one first."""
+    return [row.email, *(value for value, _label in row.other_emails)] if row.email else []
+
+
+def phones(row: Row) -> list[str]:
+    """Return every number of the row, the main one first."""
+    return [row.phone, *(value for value, _label in row.other_phones)] if row.phone else []
+
+
 def _keys(row: Row) -> list[tuple]:
-    """Return the row's identifiers, strongest first. A website names a business, not a
-    person (colleagues share it): it identifies nobody."""
-    keys = []
-    if row.email:
-        keys.append(("email", row.email.lower()))
-    if row.phone:
-        keys.append(("phone", row.phone))
-    keys += [("handle", n, v) for n, v in row.handles.items() if n != Network.WEBSITE]
+    """Return the row's identifiers, strongest first: its addresses, its numbers, its
+    profiles, its website (colleagues may share one), its key in the file."""
+    keys = [("email", email.lower()) for email in emails(row)]
+    keys += [("phone", phone) for phone in phones(row)]
+    handles = sorted(row.handles.items(), key=lambda item: item[0] == Network.WEBSITE)
+    keys += [("handle", network, value) for network, value in handles]
     if row.external_key:
         keys.append(("key", row.source, row.external_key))
     return keys
 
 
-def _known(rows: list[Row]) -> dict[tuple, int]:
-    """Return the contact id each identifier of the rows already belongs to."""
-    emails = {r.email.lower() for r in rows if r.email}
-    phones = {r.phone for r in rows if r.phone}
-    handles = {(n, v) for r in rows for n, v in r.handles.items()}
-    keys = {(r.source, r.external_key) for r in rows if r.external_key}
-    known: dict[tuple, int] = {}
+def _known(rows: list[Row]) -> dict[tuple, list[int]]:
+    """Return the contacts each identifier of the rows already belongs to, oldest first."""
+    found: set[tuple] = set()
+    addresses = {email.lower() for row in rows for email in emails(row)}
     # The partial unique index's own condition, word for word, so that it serves.
-    found = store.select(Contact, ["LOWER(email)", "id"], "LOWER(email)", emails, EMAIL_INDEXED)
-    for email, pk in found:
-        known[("email", email)] = pk
-    # Several contacts may share a phone (a switchboard): the oldest one wins.
-    for phone, pk in sorted(store.select(Contact, ["phone", "id"], "phone", phones), reverse=True):
-        known[("phone", phone)] = pk
-    found = store.select(
+    found |= {("email", *item) for item in store.select(
+        Contact, ["LOWER(email)", "id"], "LOWER(email)", addresses, EMAIL_INDEXED)}  # fmt: skip
+    numbers = {phone for row in rows for phone in phones(row)}
+    found |= {
+        ("phone", *item) for item in store.select(Contact, ["phone", "id"], "phone", numbers)
+    }
+    points = store.select(ContactPoint, ["kind", "LOWER(value)", "contact_id"], "LOWER(value)",
+                          addresses | numbers, "understood")  # fmt: skip
+    found |= set(points)
+    handles = {(n, v) for row in rows for n, v in row.handles.items()}
+    found |= {("handle", *item) for item in store.select(
         Handle, ["network", "value", "contact_id"], "value", {v for _n, v in handles},
-        leading=("network", {n for n, _v in handles}),
-    )  # fmt: skip
-    known.update((("handle", n, v), pk) for n, v, pk in found)
-    found = store.select(
+        leading=("network", {n for n, _v in handles}))}  # fmt: skip
+    keys = {(r.source, k) for r in rows for k in (r.external_key, r.name_key) if k}
+    found |= {("key", *item) for item in store.select(
         ExternalKey, ["source", "key", "contact_id"], "key", {k for _s, k in keys},
-        leading=("source", {s for s, _k in keys}),
-    )  # fmt: skip
-    known.update((("key", s, k), pk) for s, k, pk in found)
+        leading=("source", {s for s, _k in keys}))}  # fmt: skip
+    known: dict[tuple, list[int]] = {}
+    for *key, pk in sorted(found, key=lambda item: item[-1]):
+        known.setdefault(tuple(key), []).append(pk)
     return known
 
 
-def _match(rows: list[Row], known: dict) -> list[Slot]:
+class _Matcher:
     """Give each row the contact its strongest identifier names, in the chunk or the
-    database. A row never joins a contact whose address differs from its own: that is
-    another person sharing a phone or a profile (a switchboard, a shop), kept apart."""
-    # Lock the contacts the rows name, in one order: an unsubscribe committing meanwhile
-    # must not be overwritten by the values read here.
-    ids = sorted(set(known.values()))
-    locked = Contact.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    contacts = {contact.pk: contact for contact in locked}
-    by_key: dict[tuple, Slot] = {}
-    by_id: dict[int, Slot] = {}
-    slots: list[Slot] = []
-    for row in rows:
+    database.
+
+    A row never joins a contact whose address differs from its own: that is another person
+    sharing a phone or a profile (a switchboard, a shop), kept apart. Nor one whose name is
+    clearly another's (a couple's landline): kept apart too, and listed as a probable
+    duplicate; such a row is found again by its name in the file.
+    """
+
+    def __init__(self, known: dict[tuple, list[int]]):
+        self.known = known
+        # Lock the contacts the rows name, in one order: an unsubscribe committing
+        # meanwhile must not be overwritten by the values read here.
+        ids = sorted({pk for pks in known.values() for pk in pks})
+        locked = Contact.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        self.contacts = {contact.pk: contact for contact in locked}
+        self.by_key: dict[tuple, list[Slot]] = {}
+        self.by_id: dict[int, Slot] = {}
+        self.slots: list[Slot] = []
+
+    def add(self, row: Row) -> None:
         keys = _keys(row)
-        slot = None
-        for key in keys:
-            candidate = _candidate(key, by_key, by_id, known, contacts)
-            if candidate is not None and _same_person(candidate, row):
-                slot = candidate
-                break
+        slot, rivals = self._find(row, keys)
+        if slot is None and rivals and row.name_key:
+            row.external_key = row.external_key or row.name_key  # found by name next time
+            keys.append(("key", row.source, row.external_key))
+            slot, _rivals = self._find(row, keys[-1:])
         if slot is None:
-            slot = Slot(NewContact(row), is_new=True)
-            slots.append(slot)
-        elif not slot.rows:
-            slots.append(slot)
+            slot = Slot(NewContact(row), is_new=True, rivals=rivals)
+        if not slot.rows:
+            self.slots.append(slot)
             if not slot.is_new:
-                by_id[slot.contact.pk] = slot
+                self.by_id[slot.contact.pk] = slot
         slot.rows.append(row)
         for key in keys:
-            by_key.setdefault(key, slot)  # the first to claim an identifier keeps it
-    return slots
+            if slot not in self.by_key.setdefault(key, []):
+                self.by_key[key].append(slot)
+
+    def _find(self, row: Row, keys: list[tuple]) -> tuple[Slot | None, list[Slot]]:
+        """Return the contact the row names, and those its identifiers named in vain."""
+        rivals = []
+        for key in keys:
+            for candidate in self._candidates(key):
+                if key[0] == "email" or _same_person(candidate, row):
+                    return candidate, []
+                if _same_address(candidate, row) and candidate not in rivals:
+                    rivals.append(candidate)  # another name: a probable duplicate
+        return None, rivals
+
+    def _candidates(self, key: tuple) -> list[Slot]:
+        slots = list(self.by_key.get(key, ()))
+        for pk in self.known.get(key, ()):
+            if pk in self.contacts:  # not deleted since the lookup
+                slot = self.by_id.get(pk) or self._existing(pk)
+                if slot not in slots:
+                    slots.append(slot)
+        return slots
+
+    def _existing(self, pk: int) -> Slot:
+        contact = self.contacts[pk]
+        slot = Slot(contact, old_status=contact.email_status, old_basis=contact.consent_basis)
+        self.by_id[pk] = slot
+        return slot
 
 
-def _candidate(key, by_key, by_id, known, contacts) -> Slot | None:
-    if key in by_key:
-        return by_key[key]
-    pk = known.get(key)
-    if pk is None or pk not in contacts:  # unknown, or deleted since the lookup
-        return None
-    contact = contacts[pk]
-    return by_id.get(pk) or Slot(
-        contact, old_status=contact.email_status, old_basis=contact.consent_basis
-    )
+def _match(rows: list[Row], known: dict[tuple, list[int]]) -> list[Slot]:
+    matcher = _Matcher(known)
+    for row in rows:
+        matcher.add(row)
+    return matcher.slots
+
+
+def _same_address(slot: Slot, row: Row) -> bool:
+    """Return whether nothing in the addresses tells the row from the slot's contact."""
+    return not (row.email and slot.email and slot.email.lower() not in map(str.lower, emails(row)))
 
 
 def _same_person(slot: Slot, row: Row) -> bool:
-    return not (row.email and slot.email and row.email.lower() != slot.email.lower())
+    contact = slot.contact
+    return _same_address(slot, row) and not names_differ(
+        (contact.first_name, contact.last_name), (row.first_name, row.last_name)
+    )

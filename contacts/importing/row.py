@@ -27,6 +27,7 @@ class Row:
     tags: list[str] = field(default_factory=list)
     handles: dict[str, str] = field(default_factory=dict)
     external_key: str = ""
+    name_key: str = ""  # set by clean(): the key that finds the person by name
     # What the file itself proves about consent (a Mailchimp status file, say).
     status: str = ""
     basis: str = ""

@@ -6,10 +6,14 @@
 3. Write it all with bulk inserts and one bulk update, in the caller's transaction.
 """
 
+import ipaddress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from operator import attrgetter
 
+from django.db import connection
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from contacts.choices import BLOCKED_STATUSES
 from contacts.importing import MAX_LISTED, consent, store
@@ -26,6 +30,7 @@ from contacts.models import (
     ConsentChange,
     ConsentEvent,
     Contact,
+    ContactPoint,
     ContactSource,
     ExternalKey,
     Handle,
@@ -33,6 +38,9 @@ from contacts.models import (
 )
 
 CONSENT_COLUMNS = [f.attname for f in ConsentEvent._meta.concrete_fields if not f.primary_key]
+POINT_COLUMNS = ["contact_id", "kind", "value", "label", "understood"]
+_POINT_VALUE = ContactPoint._meta.get_field("value").max_length
+_POINT_LABEL = ContactPoint._meta.get_field("label").max_length
 
 
 @dataclass
@@ -123,8 +131,13 @@ def _fill(slot: Slot, row: Row, tally: Tally) -> None:
         if incoming and not current:
             setattr(contact, name, incoming)
             slot.changed = True
-        elif not slot.is_new and name != "notes" and incoming and _differs(current, incoming):
+        elif not slot.is_new and name not in _KEPT_BESIDE and _differs(current, incoming):
             _note_conflict(tally, contact, name, current, incoming, row.line)
+
+
+# Kept beside the contact's own value, not in conflict with it: notes, and an address or
+# a number other than its main one (a further one, see _points).
+_KEPT_BESIDE = ("notes", "email", "phone")
 
 
 def _note_conflict(tally: Tally, contact, name: str, current, incoming, line: int) -> None:
@@ -150,10 +163,11 @@ def _apply_consent(slot: Slot, row: Row, basis: str, blocked_only: bool = False)
         slot.changed = True
         if row.proof:
             slot.proofs.append(row.proof)
+            slot.proof_at, slot.proof_ip = row.proof_at, row.proof_ip
 
 
 def _differs(current: str, incoming: str) -> bool:
-    return current.lower() != incoming.lower()
+    return bool(incoming) and current.lower() != incoming.lower()
 
 
 def _write(slots: list[Slot], options: Settings, tally: Tally, known: dict) -> None:
@@ -180,7 +194,7 @@ def _write(slots: list[Slot], options: Settings, tally: Tally, known: dict) -> N
     # The timeline shows where each contact came from through its sources (ContactSource
     # rows, dated): no activity row per imported contact.
     touched = [s for s in existing if s.changed or s.contact.pk in links_added]
-    tally.duplicates += _probable_duplicates(new)
+    tally.duplicates += _probable_duplicates(new) + _rivals(new)
     tally.created += len(new)
     tally.updated += len(touched)
     tally.unchanged += len(existing) - len(touched)
@@ -207,6 +221,15 @@ def _probable_duplicates(new: list[Slot]) -> list[dict]:
     ]
 
 
+def _rivals(new: list[Slot]) -> list[dict]:
+    """Return the new contacts whose number or profile is another person's."""
+    return [
+        {"contact": slot.contact.pk, "other": rival.contact.pk, "name": _full_name(slot.contact)}
+        for slot in new
+        for rival in slot.rivals
+    ]
+
+
 def _full_name(contact) -> str:
     return f"{contact.first_name} {contact.last_name}"
 
@@ -223,7 +246,7 @@ def _consent_row(slot: Slot, change: ConsentChange, now) -> tuple:
     contact = slot.contact
     values = {
         "contact_id": contact.pk,
-        "at": now,
+        "at": _when(slot.proof_at) or now,
         "from_status": slot.old_status,
         "to_status": contact.email_status,
         "basis": contact.consent_basis,
@@ -231,18 +254,39 @@ def _consent_row(slot: Slot, change: ConsentChange, now) -> tuple:
         "proof_file_name": change.proof_file_name,
         "proof_sha256": change.proof_sha256,
         "proof_form": change.proof_form,
-        "ip": change.ip,
+        "ip": _ip(slot.proof_ip) or change.ip,
         "by_id": change.by.pk if change.by else None,
         "detail": "; ".join(slot.proofs),
     }
     return tuple(values[name] for name in CONSENT_COLUMNS)
 
 
+def _when(value: str):
+    """Return the time a file gives (ISO 8601, UTC unless it says) as the database wants
+    it, or None: the consent history is dated by the person's own opt-in."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def _wanted_links(slots: list[Slot], tags: dict) -> dict[str, set]:
     tag_ids = {name: tag.pk for name, tag in tags.items()}
     wanted_tags, sources, handles, keys = set(), set(), set(), set()
+    points = {}
     for slot in slots:
         pk = slot.contact.pk
+        points.update(_points(slot))
         for row in slot.rows:
             wanted_tags.update([(pk, tag_ids[t.lower()]) for t in row.tags])
             sources.add((pk, row.source))
@@ -250,7 +294,28 @@ def _wanted_links(slots: list[Slot], tags: dict) -> dict[str, set]:
                 handles.update([(pk, n, v) for n, v in row.handles.items()])
             if row.external_key:
                 keys.add((pk, row.source, row.external_key))
-    return {"tag": wanted_tags, "source": sources, "handle": handles, "key": keys}
+    return {
+        "tag": wanted_tags, "source": sources, "handle": handles, "key": keys,
+        "point": set(points.values()),
+    }  # fmt: skip
+
+
+def _points(slot: Slot) -> dict[tuple, tuple]:
+    """Return the further addresses and numbers the rows give the contact, and those kept
+    as written, by (contact, kind, value folded): each once, none its main one."""
+    contact = slot.contact
+    own = {("email", contact.email.lower()), ("phone", contact.phone)}
+    found = {}
+    for row in slot.rows:
+        given = [("email", v, label, True) for v, label in [(row.email, ""), *row.other_emails]]
+        given += [("phone", v, label, True) for v, label in [(row.phone, ""), *row.other_phones]]
+        given += [(kind, value, "", False) for kind, value in row.not_understood]
+        for kind, value, label, understood in given:
+            value, label = value[:_POINT_VALUE], label[:_POINT_LABEL]
+            if value and (kind, value.lower()) not in own:
+                found.setdefault((contact.pk, kind, value.lower()),
+                                 (contact.pk, kind, value, label, understood))  # fmt: skip
+    return found
 
 
 def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[int]:
@@ -261,6 +326,9 @@ def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[
     tags = _named(Tag, {t for s in slots for r in s.rows for t in r.tags}, options.names)
     had = _existing_links([s.contact.pk for s in slots if not s.is_new])
     added = {kind: links - had[kind] for kind, links in _wanted_links(slots, tags).items()}
+    # A point is new unless the contact has its kind and value (folded), whatever its label.
+    had_points = {(c, kind, value.lower()) for c, kind, value in had["point"]}
+    added["point"] = {p for p in added["point"] if (p[0], p[1], p[2].lower()) not in had_points}
     added["handle"], added["key"] = _claimable(added, had, known)
     store.insert(Contact.tags.through, ["contact_id", "tag_id"], sorted(added.get("tag", ())))
     store.insert(
@@ -270,6 +338,7 @@ def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[
     )
     store.insert(Handle, ["contact_id", "network", "value"], sorted(added["handle"]))
     store.insert(ExternalKey, ["contact_id", "source", "key"], sorted(added["key"]))
+    store.insert(ContactPoint, POINT_COLUMNS, sorted(added["point"]))
     return {item[0] for items in added.values() for item in items}
 
 
@@ -285,7 +354,7 @@ def _claimable(added: dict, had: dict, known: dict) -> tuple[list, list]:
     handles, keys = [], []
     for c, n, v in sorted(added.get("handle", ())):
         if (
-            known.get(("handle", n, v), c) == c
+            _holder(known, ("handle", n, v), c) == c
             and (c, n) not in networks
             and (n, v) not in claimed
         ):
@@ -293,10 +362,15 @@ def _claimable(added: dict, had: dict, known: dict) -> tuple[list, list]:
             claimed.add((n, v))
             handles.append((c, n, v))
     for c, source, k in sorted(added.get("key", ())):
-        if known.get(("key", source, k), c) == c and (source, k) not in claimed:
+        if _holder(known, ("key", source, k), c) == c and (source, k) not in claimed:
             claimed.add((source, k))
             keys.append((c, source, k))
     return handles, keys
+
+
+def _holder(known: dict, key: tuple, default: int) -> int:
+    """Return the contact holding a unique identifier, else `default`."""
+    return known[key][0] if key in known else default
 
 
 def _existing_links(ids: list[int]) -> dict[str, set]:
@@ -306,4 +380,5 @@ def _existing_links(ids: list[int]) -> dict[str, set]:
         "source": store.select(ContactSource, ["contact_id", "source"], "contact_id", ids),
         "handle": store.select(Handle, ["contact_id", "network", "value"], "contact_id", ids),
         "key": store.select(ExternalKey, ["contact_id", "source", "key"], "contact_id", ids),
+        "point": store.select(ContactPoint, ["contact_id", "kind", "value"], "contact_id", ids),
     }

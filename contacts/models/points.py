@@ -1,6 +1,7 @@
 """The further email addresses and phone numbers of a contact, beyond its main ones."""
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models.contacts import Contact
@@ -37,8 +38,9 @@ class ContactPoint(models.Model):
             # An import run twice must not add the same number twice to one person.
             models.UniqueConstraint(fields=["contact", "kind", "value"], name="point_unique")
         ]
-        # Imports match rows on every address and number a contact has.
-        indexes = [models.Index(fields=["value"])]
+        # Imports match rows on every address and number a contact has, addresses
+        # ignoring case.
+        indexes = [models.Index(Lower("value"), name="contactpoint_value_ci")]
 
     def __str__(self):
         return self.value
