@@ -9,6 +9,8 @@ from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 from typing import BinaryIO, TextIO
 
+from django.utils.translation import gettext as _
+
 DELIMITERS = ",;\t|"
 SAMPLE = 1 << 20  # bytes read to recognise a file and its encoding
 
@@ -20,8 +22,9 @@ class UnreadableFile(ValueError):
 def encoding_of(sample: bytes) -> str:
     """Return the encoding of an export whose encoding nobody wrote down, from its start.
 
-    A BOM decides; otherwise UTF-8 when most non-ASCII bytes form valid UTF-8 (a LinkedIn
-    file whose accents Excel cut stays UTF-8), else cp1252 (French Excel, Outlook).
+    A BOM decides; otherwise UTF-16 when its NUL bytes fall as in UTF-16 text, UTF-8 when
+    most non-ASCII bytes form valid UTF-8 (a LinkedIn file whose accents Excel cut stays
+    UTF-8), else cp1252 (French Excel, Outlook).
     """
     for bom, encoding in (
         (codecs.BOM_UTF8, "utf-8-sig"),
@@ -31,13 +34,38 @@ def encoding_of(sample: bytes) -> str:
         if sample.startswith(bom):
             return encoding
     if b"\x00" in sample[:1000]:
-        raise UnreadableFile("binary content: not a text export")
+        if utf16 := _utf16_without_bom(sample[:1000]):
+            return utf16
+        raise UnreadableFile(_("Binary content: this is not a text export."))
     text = sample.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
     # One broken character may be a multi-byte one cut at the end of the sample.
     if broken > 1 and broken > sum(1 for c in text if c > "\x7f" and c != "\ufffd"):
         return "cp1252"
     return "utf-8"
+
+
+def _utf16_without_bom(head: bytes) -> str:
+    """Return "utf-16-le" or "utf-16-be" if the NULs fall as in UTF-16 text, else "".
+
+    Text in Latin scripts is mostly characters below U+0100, whose high byte is NUL: one
+    byte in two is NUL, always at odd offsets (little-endian) or always at even ones (big-
+    endian). Binary content has NULs at both.
+    """
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    pairs = len(head) // 2
+    if odd > pairs // 4 and even * 20 <= odd:
+        return "utf-16-le"
+    if even > pairs // 4 and odd * 20 <= even:
+        return "utf-16-be"
+    return ""
+
+
+def encoded(marker: str, encoding: str, sample: bytes) -> bytes:
+    """Return `marker` as a file of this encoding (whose start is `sample`) writes it."""
+    if encoding == "utf-16":  # the BOM tells the byte order
+        encoding = "utf-16-be" if sample.startswith(codecs.BOM_UTF16_BE) else "utf-16-le"
+    return marker.encode(encoding.removesuffix("-sig"), errors="replace")
 
 
 def text_stream(raw: BinaryIO, encoding: str) -> TextIO:

@@ -22,6 +22,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from contacts.importing import MAX_LISTED, recognise
 from contacts.importing.clean import clean
@@ -105,7 +106,10 @@ def _add(batch: Batch, row, region: str) -> None:
         _fail(batch, row.line, e.messages[0])
         return
     if row.is_empty():
-        batch.skipped += 1
+        batch.skipped += 1  # counted as skipped, and listed so that the report says why
+        if len(batch.errors) < MAX_LISTED:
+            reason = _("Nobody named: no name, email address, phone or profile.")
+            batch.errors.append((row.line, reason))
         return
     batch.noted += len(row.problems)
     if row.problems and len(batch.problems) < MAX_LISTED:

@@ -20,12 +20,14 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from contacts.choices import Source
 from contacts.importing import formats
 from contacts.importing.decode import (
     SAMPLE,
     UnreadableFile,
+    encoded,
     encoding_of,
     header_key,
     table,
@@ -105,20 +107,22 @@ def _open_parts(name: str, path: Path, forced: str) -> list[Part]:
 
 def _check_size(name: str, size: int) -> None:
     if size > settings.IMPORT_MAX_MB * 1024 * 1024:
-        raise UnreadableFile(f"{name}: larger than {settings.IMPORT_MAX_MB} MB")
+        message = _("%(name)s: larger than %(size)d MB.")
+        raise UnreadableFile(message % {"name": name, "size": settings.IMPORT_MAX_MB})
 
 
 def _open_zip(name: str, path: Path) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as e:
-        raise UnreadableFile(f"{name}: damaged ZIP archive") from e
+        raise UnreadableFile(_("%(name)s: damaged ZIP archive.") % {"name": name}) from e
     workbook = "xl/workbook.xml" in archive.namelist()
     for info in archive.infolist():
         if not workbook:  # a workbook's XML is many times its cells: the ratio guards it
             _check_size(f"{name}/{info.filename}", info.file_size)
         if info.file_size > _MAX_ARCHIVE_RATIO * max(info.compress_size, 1):
-            raise UnreadableFile(f"{name}: {info.filename} expands too much (archive bomb?)")
+            message = _("%(name)s: %(member)s expands too much (archive bomb?).")
+            raise UnreadableFile(message % {"name": name, "member": info.filename})
     return archive
 
 
@@ -142,7 +146,9 @@ def _archive_parts(name: str, archive: zipfile.ZipFile, forced: str) -> list[Par
     known = [p for p in parts if p.format not in _CONTAINERS]
     parts = known or parts
     if not parts:
-        raise UnreadableFile(f"{name}: no contact file found in this archive")
+        raise UnreadableFile(
+            _("%(name)s: no contact file found in this archive.") % {"name": name}
+        )
     return parts
 
 
@@ -160,12 +166,16 @@ def _recognise(part: Part, head: bytes, forced: str, workbook: bool = False) -> 
         return _json(part, encoding)
     for fmt in formats.TEXTS:
         if fmt.detect_text(sample) and _may_be(forced, [fmt]):
-            part.format, part.counted = fmt.NAME, fmt.COUNTED
+            part.format, part.counted = fmt.NAME, encoded(fmt.COUNTED, encoding, head)
             part.rows = fmt.read_text(text_stream(part.open(), encoding))
             return part
     lines = text_stream(part.open(), encoding)
-    part.counted = b"\n"
+    part.counted = encoded("\n" if "\n" in sample else "\r", encoding, head)  # "\r": old Macs
     return _tabular(part, enumerate(table(lines), start=1), forced, Source.CSV)
+
+
+def _named(part: Part) -> dict[str, str]:
+    return {"name": part.short_name}
 
 
 def _may_be(forced: str, candidates) -> bool:
@@ -178,14 +188,15 @@ def _json(part: Part, encoding: str) -> Part:
         with text_stream(part.open(), encoding) as f:
             data = json.load(f)
     except RecursionError as e:
-        raise UnreadableFile(f"{part.short_name}: JSON nested too deeply") from e
+        raise UnreadableFile(_("%(name)s: JSON nested too deeply.") % _named(part)) from e
     except ValueError as e:
-        raise UnreadableFile(f"{part.short_name}: invalid JSON ({e})") from e
+        message = _("%(name)s: invalid JSON (the file is damaged or cut short).")
+        raise UnreadableFile(message % _named(part)) from e
     for fmt in formats.JSON:
         if read := fmt.detect_json(data):
             part.format, part.rows = fmt.NAME, read(data)
             return part
-    raise UnreadableFile(f"{part.short_name}: JSON of no known export")
+    raise UnreadableFile(_("%(name)s: JSON of no known export.") % _named(part))
 
 
 def _tabular(part: Part, numbered_rows, forced: str, container: str) -> Part:
@@ -198,7 +209,7 @@ def _tabular(part: Part, numbered_rows, forced: str, container: str) -> Part:
             return part
         if scanned >= _HEADER_SEARCH:
             break
-    raise UnreadableFile(f"{part.short_name}: no column of contacts recognised")
+    raise UnreadableFile(_("%(name)s: no column of contacts recognised.") % _named(part))
 
 
 def _header_format(keys: set[str], forced: str):
@@ -241,7 +252,7 @@ def _workbook(part: Part, forced: str) -> Part:
     try:
         book = load_workbook(part.open(), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds on damaged workbooks
-        raise UnreadableFile(f"{part.short_name}: unreadable workbook") from e
+        raise UnreadableFile(_("%(name)s: unreadable workbook.") % _named(part)) from e
     for index, sheet in enumerate(book.worksheets):
         try:
             part = _tabular(part, _sheet_rows(part, index), forced, Source.XLSX)
@@ -250,7 +261,7 @@ def _workbook(part: Part, forced: str) -> Part:
         part.rows_stated = max((sheet.max_row or 0) - 1, 0)  # read from the sheet's dimension
         return part
     book.close()
-    raise UnreadableFile(f"{part.short_name}: no sheet with columns of contacts")
+    raise UnreadableFile(_("%(name)s: no sheet with columns of contacts.") % _named(part))
 
 
 def _sheet_rows(part: Part, index: int) -> Iterator[tuple[int, list[str]]]:

@@ -6,6 +6,8 @@ type, and an entry of the wrong shape is reported as such, never a crash.
 
 from collections.abc import Callable, Iterator
 
+from django.utils.translation import gettext as _
+
 from contacts.importing.decode import repair_mojibake
 from contacts.importing.row import BadRecord, Row
 
@@ -33,7 +35,10 @@ def entries(data, *keys: str) -> Iterator[tuple[int, dict] | BadRecord]:
             found = value
             break
     for line, entry in enumerate(found, start=1):
-        yield (line, entry) if isinstance(entry, dict) else BadRecord(line, "not an object")
+        if isinstance(entry, dict):
+            yield line, entry
+        else:
+            yield BadRecord(line, _("Unreadable entry: not a contact record."))
 
 
 def rows(items, read: Callable[[int, dict], Row]) -> Iterator[Row | BadRecord]:
