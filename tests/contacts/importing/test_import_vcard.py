@@ -1,9 +1,12 @@
 import pytest
 
-from contacts.models import Contact, Tag
+from contacts.models import Contact
 from tests.contacts.importing.conftest import counts, run_import
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_reader")]
+
+# The vCards of real programs (Android, iPhone, macOS, Outlook, Gmail…) are imported from
+# the repository's own fixtures in test_import_vcard_programs.py.
 
 ANDROID_21 = (
     "BEGIN:VCARD\r\nVERSION:2.1\r\n"
@@ -36,26 +39,6 @@ def test_it_imports_each_card_on_its_own_and_reports_the_corrupt_ones(tmp_path):
     assert counts(summary)["created"] == 0
 
 
-@pytest.mark.parametrize(
-    "sample",
-    [
-        "John_Doe_ANDROID.vcf",
-        "John_Doe_IPHONE.vcf",
-        "John_Doe_MAC_ADDRESS_BOOK.vcf",
-        "John_Doe_GMAIL.vcf",
-        "John_Doe_EVOLUTION.vcf",
-        "outlook-2007.vcf",
-        "rfc6350-example.vcf",
-        "gmail-list.vcf",
-    ],
-)
-def test_it_imports_the_vcards_of_real_address_books(tmp_path, samples, sample):
-    summary = run_import(tmp_path, sample, (samples / sample).read_bytes())
-    assert counts(summary)["created"] >= 1
-    assert Contact.objects.exclude(first_name="", last_name="", email="").exists()
-    assert set(Contact.objects.values_list("sources__source", flat=True)) == {"vcard"}
-
-
 def test_a_soft_line_break_may_split_an_accented_letter(tmp_path):
     card = (
         "BEGIN:VCARD\r\nVERSION:2.1\r\n"
@@ -64,28 +47,6 @@ def test_a_soft_line_break_may_split_an_accented_letter(tmp_path):
     )
     run_import(tmp_path, "android.vcf", card)
     assert Contact.objects.get().first_name == "Élodie"
-
-
-def test_a_card_keeps_what_can_be_read_of_it_and_the_report_names_what_was_left_out(
-    tmp_path, samples
-):
-    from contacts.importing import engine
-
-    path = tmp_path / "John_Doe_ANDROID.vcf"
-    path.write_bytes((samples / "John_Doe_ANDROID.vcf").read_bytes())
-    job = engine.run_files([path])
-    assert job.errors == 0
-    # Bob's photo is cut short, Henry's company holds a byte that is not UTF-8.
-    assert Contact.objects.filter(email__in=["bob@company.com", "henry@company.com"]).count() == 2
-    problems = job.report["problems"]
-    left_out = {p["line"]: p["reason"] for p in problems if p["reason"].startswith("Parties")}
-    assert left_out == {  # the lines where Bob's and Henry's cards begin
-        36: "Parties illisibles de la fiche laissées de côté : PHOTO.",
-        71: "Parties illisibles de la fiche laissées de côté : ORG.",
-    }
-    # "CATEGORIES:My Contacts" is the group Android puts everyone in, as Google's
-    # "* myContacts": not a tag of the user's.
-    assert not Tag.objects.exists()
 
 
 def test_a_quoted_printable_line_that_looks_like_a_property_stays_in_its_value(tmp_path):
