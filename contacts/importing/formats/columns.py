@@ -1,7 +1,9 @@
 """What the spreadsheet-shaped formats share: records keyed by folded column names."""
 
+import csv
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from contacts.importing.decode import header_key
@@ -49,6 +51,30 @@ def _matching_keys(keys: tuple[str, ...], pattern: str) -> list[str]:
     return [k for k in keys if regex.fullmatch(k)]
 
 
+def labelled(record: Record, group: str) -> list[tuple[str, str]]:
+    """Return the (value, label) of Google-style numbered groups ("e mail 2 value"…).
+
+    A cell may hold several values (" ::: "), all under its group's label ("* Work" or a
+    legacy "Type"); the "* " Google puts before the main value's label is left out.
+    """
+    found = []
+    for key in _matching_keys(tuple(record), rf"{group} \d+ value"):
+        number = key.split()[-2]
+        label = pick(record, f"{group} {number} label", f"{group} {number} type").strip()
+        values = [v.strip() for v in record[key].split(":::") if v.strip()]
+        found += [(value, label) for value in values]
+    return found
+
+
+def main_first(found: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    """Return the main value (Google marks its label "* …", else the first) and the others."""
+    if not found:
+        return "", []
+    main = next((i for i, (_v, label) in enumerate(found) if label.startswith("* ")), 0)
+    others = found[:main] + found[main + 1 :]
+    return found[main][0], [(value, label.removeprefix("* ")) for value, label in others]
+
+
 def split_list(value: str) -> list[str]:
     """Return the items of a list written in one cell ("a, b", "a ::: b")."""
     return [part.strip() for part in re.split(r":::|[,;]", value) if part.strip()]
@@ -62,3 +88,32 @@ def has(*keys: str) -> HeaderTest:
 def any_of(*tests: HeaderTest) -> HeaderTest:
     """Return a test that a header passes one of `tests`."""
     return lambda found: any(test(found) for test in tests)
+
+
+def quoted_list(value: str) -> list[str]:
+    """Return the items of a list of quoted names in one cell ('"Clients","VIP, Paris"')."""
+    return [item.strip() for item in next(csv.reader([value], skipinitialspace=True), [])
+            if item.strip()]  # fmt: skip
+
+
+_TIME_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M",
+                 "%d/%m/%Y", "%d-%m-%Y")  # fmt: skip
+
+
+def utc_time(value: str) -> str:
+    """Return a time an export wrote (UTC unless it says) in ISO 8601 UTC, or "" if unreadable."""
+    value = value.strip()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = next(filter(None, (_parse(value, f) for f in _TIME_FORMATS)), None)
+    if moment is None:
+        return ""
+    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC).isoformat()
+
+
+def _parse(value: str, layout: str) -> datetime | None:
+    try:
+        return datetime.strptime(value, layout)
+    except ValueError:
+        return None

@@ -1,7 +1,15 @@
 """Google Contacts CSV (contacts.google.com, Export), in its old and new headers."""
 
 from contacts.choices import Network, Source
-from contacts.importing.formats.columns import Record, any_of, has, numbered, pick
+from contacts.importing.formats.columns import (
+    Record,
+    any_of,
+    has,
+    labelled,
+    main_first,
+    numbered,
+    pick,
+)
 from contacts.importing.row import Row
 
 NAME = "google"
@@ -14,9 +22,9 @@ detect_header = any_of(
 
 
 def read_record(record: Record, line: int) -> Row:
-    """Read one contact; its first email and phone, its websites as handles."""
-    emails = numbered(record, r"e mail \d+ value")
-    phones = numbered(record, r"phone \d+ value")
+    """Read one contact: every email and phone (the main one apart), websites as handles."""
+    email, other_emails = main_first(labelled(record, "e mail"))
+    phone, other_phones = main_first(labelled(record, "phone"))
     websites = numbered(record, r"website \d+ value")
     given = [
         pick(record, "first name", "given name"),
@@ -28,8 +36,10 @@ def read_record(record: Record, line: int) -> Row:
         first_name=" ".join(filter(None, given)),
         last_name=pick(record, "last name", "family name"),
         full_name=pick(record, "name"),
-        email=emails[0] if emails else "",
-        phone=phones[0] if phones else "",
+        email=email,
+        phone=phone,
+        other_emails=other_emails,
+        other_phones=other_phones,
         company=pick(record, "organization name", "organization 1 name"),
         job_title=pick(record, "organization title", "organization 1 title"),
         city=pick(record, "address 1 city"),

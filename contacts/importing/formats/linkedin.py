@@ -15,13 +15,17 @@ detect_header = any_of(
 def read_record(record: Record, line: int) -> Row:
     """Read one connection; its profile address is the handle that finds it again."""
     url = pick(record, "url", "profile url")
+    email, *other_emails = _values(record, "email address", "emails")
+    phone, *other_phones = _values(record, "phonenumbers")
     row = Row(
         line=line,
         source=Source.LINKEDIN,
         first_name=pick(record, "first name", "firstname"),
         last_name=pick(record, "last name", "lastname"),
-        email=pick(record, "email address") or next(iter(split_list(pick(record, "emails"))), ""),
-        phone=next(iter(split_list(pick(record, "phonenumbers"))), ""),
+        email=email,
+        phone=phone,
+        other_emails=[(value, "") for value in other_emails],
+        other_phones=[(value, "") for value in other_phones],
         company=pick(record, "company", "companies"),
         job_title=pick(record, "position", "title"),
     )
@@ -33,3 +37,11 @@ def read_record(record: Record, line: int) -> Row:
             [row.first_name, row.last_name, pick(record, "connected on")]
         ).casefold()
     return row
+
+
+def _values(record: Record, *keys: str) -> list[str]:
+    """Return the addresses or numbers these cells list ("" first if none)."""
+    # Where it withholds an address LinkedIn may write the member's id instead
+    # ("urn:li:member:664293716"): no mailbox, and no reason to turn the person away.
+    found = [v for key in keys for v in split_list(record.get(key, "")) if v[:7] != "urn:li:"]
+    return found or [""]

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from contacts.choices import ConsentBasis
+from contacts.choices import ConsentBasis, Source
 from contacts.importing import MAX_LISTED, jobs
 from contacts.importing.decode import UnreadableFile
 from contacts.importing.formats import FORMAT_CHOICES
@@ -53,10 +53,21 @@ class Command(BaseCommand):
         self._show(
             _("Rows imported with a problem:"), problems, job.report.get("problems_total", 0)
         )
+        self._show_formats(job)
         self.stdout.write(
             f"created={job.created} updated={job.updated} unchanged={job.unchanged} "
             f"skipped={job.skipped} errors={job.errors}"
         )
+
+    def _show_formats(self, job) -> None:
+        """Print the format recognised in each file, and in each file of an archive."""
+        names = dict(Source.choices)
+        for part in jobs.parts_of(job):
+            name = names.get(part.format, part.format)
+            self.stdout.write(
+                _("%(file)s: %(format)s (%(code)s)")
+                % {"file": part.name, "format": name, "code": part.format}
+            )
 
     def _show(self, title: str, items: list[dict], total: int) -> None:
         """Print the first of the report's rows on stderr, and how many more there are."""

@@ -1,9 +1,12 @@
+import io
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from contacts.models import ConsentEvent, Contact
-from tests.contacts.importing.conftest import counts, run_import, sha256
+from tests.contacts.importing.conftest import counts, run_import, sha256, zipped
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_reader")]
 
@@ -112,3 +115,36 @@ def test_notes_keep_their_line_breaks_while_names_are_trimmed(tmp_path):
     run_import(tmp_path, "c.csv", text)
     zoe = Contact.objects.get()
     assert (zoe.first_name, zoe.notes) == ("Zoé Anne", "Première ligne\nSeconde ligne")
+
+
+def _printed(*paths, language: str) -> list[str]:
+    """Return the lines the command prints on stdout, in that language."""
+    out = io.StringIO()
+    with translation.override(language):
+        call_command("import_contacts", *map(str, paths), stdout=out, stderr=io.StringIO())
+    return out.getvalue().splitlines()
+
+
+def test_the_command_prints_the_format_of_each_file_then_the_summary_last(tmp_path):
+    clients = tmp_path / "clients.csv"
+    clients.write_text(FRENCH_EXCEL, encoding="cp1252")
+    archive = tmp_path / "linkedin.zip"
+    archive.write_bytes(
+        zipped({"Connections.csv": "First Name,Last Name,URL,Email Address,Company,Position,"
+                "Connected On\nAna,Lima,https://www.linkedin.com/in/ana,,,,05 Jan 2026\n",
+                "Profile.csv": "First Name,Last Name,Headline\nMoi,Même,Fondatrice\n"})
+    )  # fmt: skip
+    lines = _printed(clients, archive, language="en")
+    assert lines[:-1] == [
+        "clients.csv: CSV file (csv)",
+        "linkedin.zip/Connections.csv: LinkedIn (linkedin)",
+    ]
+    assert list(counts(lines[-1])) == ["created", "updated", "unchanged", "skipped", "errors"]
+
+
+def test_the_formats_are_named_in_french_for_french_users(tmp_path):
+    clients = tmp_path / "clients.csv"
+    clients.write_text(FRENCH_EXCEL, encoding="cp1252")
+    first, summary = _printed(clients, language="fr")
+    assert first.startswith("clients.csv") and first.endswith(": Fichier CSV (csv)")
+    assert summary.startswith("created=")
