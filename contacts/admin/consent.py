@@ -16,6 +16,7 @@ CONSENT_FIELDS = (
     "proof_file_name",
     "proof_sha256",
     "proof_form",
+    "proof_at",
     "detail",
 )
 

@@ -67,6 +67,18 @@ def clean(row: Row, region: str) -> Row:
     return row
 
 
+def left_out(row: Row) -> str:
+    """Return why the clean row will not be imported, or "" if it will be."""
+    if not row.is_empty():
+        return ""
+    if row.not_understood:
+        values = ", ".join(value for _kind, value in row.not_understood)
+        return _("Not imported: nothing but %(values)s, which Carnet cannot read.") % {
+            "values": values
+        }
+    return _("Nobody named: no name, email address, phone or profile.")
+
+
 def _country(row: Row) -> str:
     """Return the row's country as a two-letter code; note a name Carnet cannot read."""
     if not row.country:
@@ -87,9 +99,8 @@ def _clean_emails(row: Row) -> None:
         if not value:
             continue
         if not is_valid_email(value):
-            row.problems.append(_("%(email)s is not a valid email address: kept as written, "
-                                  "not used.") % {"email": value})  # fmt: skip
-            row.not_understood.append(("email", value))
+            invalid = _("%(email)s is not a valid email address.") % {"email": value}
+            _keep_as_written(row, "email", value, invalid)
             continue
         user, _at, domain = value.rpartition("@")
         value = f"{user}@{domain.lower()}"
@@ -110,14 +121,18 @@ def _clean_phones(row: Row, regions: list[str]) -> None:
         try:
             phone = _phone(value, regions)
         except ValidationError as e:
-            row.problems.append(_("%(problem)s Kept as written, not used.")
-                                % {"problem": e.messages[0]})  # fmt: skip
-            row.not_understood.append(("phone", value))
+            _keep_as_written(row, "phone", value, e.messages[0])
             continue
         valid.setdefault(phone, (phone, _text(label)))
     found = list(valid.values())
     row.phone = found[0][0] if found else ""
     row.other_phones = found[1:]
+
+
+def _keep_as_written(row: Row, kind: str, value: str, problem: str) -> None:
+    kept = _("Kept as written, not used.")
+    row.problems.append(f"{problem} {kept}")
+    row.not_understood.append((kind, value))
 
 
 def _phone(value: str, regions: list[str]) -> str:

@@ -14,13 +14,12 @@ from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 
 from contacts.choices import ConsentMethod
 from contacts.importing import MAX_LISTED, pipeline, recognise, store, write
-from contacts.importing.clean import clean
+from contacts.importing.clean import clean, left_out
 from contacts.importing.decode import UnreadableFile
 from contacts.importing.row import BadRecord
 from contacts.models import ConsentChange, Contact, ContactSource, ExternalKey, Handle, ImportJob
@@ -121,11 +120,9 @@ def preview(job: ImportJob, rows: int = 10) -> list[dict]:
             refused = isinstance(row, BadRecord)
             problems = [str(row)] if refused else []
             if not refused:
-                try:
-                    row = clean(copy.deepcopy(row), settings.PHONE_REGION)
-                    problems = row.problems
-                except ValidationError as e:
-                    refused, problems = True, e.messages
+                row = clean(copy.deepcopy(row), settings.PHONE_REGION)
+                reason = left_out(row)
+                refused, problems = bool(reason), [*filter(None, [reason]), *row.problems]
             lines.append({"row": row, "problems": problems, "refused": refused})
         shown.append({"part": part, "rows": lines})
     return shown
@@ -153,6 +150,7 @@ def collecting_new_objects_only():
 def _import(job: ImportJob, report: dict, progress) -> None:
     spec = _spec(job)
     parts = pipeline.open_parts(spec)
+    report["parts"] = [{"file": part.name, "format": part.format} for part in parts]
     job.rows_total += sum(part.estimated_rows for part in parts)
     options = [_write_options(job, part) for part in parts]
     for number, batch in enumerate(pipeline.batches(spec, parts, job.rows_total), start=1):

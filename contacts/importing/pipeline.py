@@ -21,11 +21,8 @@ from dataclasses import asdict, dataclass, field, fields
 from operator import attrgetter
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
-
 from contacts.importing import MAX_LISTED, recognise
-from contacts.importing.clean import clean
+from contacts.importing.clean import clean, left_out
 from contacts.importing.decode import UnreadableFile
 from contacts.importing.row import BadRecord, Row
 
@@ -100,15 +97,13 @@ def _add(batch: Batch, row, region: str) -> None:
     if isinstance(row, BadRecord):
         _fail(batch, row.line, str(row))
         return
-    try:
-        row = clean(row, region)
-    except ValidationError as e:
-        _fail(batch, row.line, e.messages[0])
-        return
-    if row.is_empty():
-        batch.skipped += 1  # counted as skipped, and listed so that the report says why
+    row = clean(row, region)
+    if reason := left_out(row):
+        if row.not_understood:  # what named someone is unreadable: an error
+            _fail(batch, row.line, reason)
+            return
+        batch.skipped += 1  # a row naming nobody is skipped, and listed with why
         if len(batch.errors) < MAX_LISTED:
-            reason = _("Nobody named: no name, email address, phone or profile.")
             batch.errors.append((row.line, reason))
         return
     batch.noted += len(row.problems)

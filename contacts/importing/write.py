@@ -246,7 +246,8 @@ def _consent_row(slot: Slot, change: ConsentChange, now) -> tuple:
     contact = slot.contact
     values = {
         "contact_id": contact.pk,
-        "at": _when(slot.proof_at) or now,
+        "at": now,
+        "proof_at": _when(slot.proof_at),
         "from_status": slot.old_status,
         "to_status": contact.email_status,
         "basis": contact.consent_basis,
@@ -263,7 +264,7 @@ def _consent_row(slot: Slot, change: ConsentChange, now) -> tuple:
 
 def _when(value: str):
     """Return the time a file gives (ISO 8601, UTC unless it says) as the database wants
-    it, or None: the consent history is dated by the person's own opt-in."""
+    it, or None."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:

@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -70,6 +71,7 @@ class ConsentChange:
     proof_file_name: str = ""
     proof_sha256: str = ""
     proof_form: str = ""
+    proof_at: "datetime | None" = None
     detail: str = ""
 
 
@@ -319,6 +321,9 @@ class ConsentEvent(models.Model):
     proof_file_name = models.CharField(_("proof: file"), max_length=255, blank=True)
     proof_sha256 = models.CharField(_("proof: file SHA-256"), max_length=64, blank=True)
     proof_form = models.CharField(_("proof: form"), max_length=255, blank=True)
+    # When the person consented or withdrew, as the proof says (a Mailchimp opt-in, years
+    # before the import); `at` stays when Carnet recorded it, which orders the history.
+    proof_at = models.DateTimeField(_("proof: when"), null=True, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -363,6 +368,7 @@ class ConsentEvent(models.Model):
             proof_file_name=change.proof_file_name,
             proof_sha256=change.proof_sha256,
             proof_form=change.proof_form,
+            proof_at=change.proof_at,
             ip=change.ip,
             by=change.by,
             detail=change.detail,

@@ -62,11 +62,10 @@ class Command(BaseCommand):
     def _show_formats(self, job) -> None:
         """Print the format recognised in each file, and in each file of an archive."""
         names = dict(Source.choices)
-        for part in jobs.parts_of(job):
-            name = names.get(part.format, part.format)
+        for part in job.report["parts"]:
             self.stdout.write(
                 _("%(file)s: %(format)s (%(code)s)")
-                % {"file": part.name, "format": name, "code": part.format}
+                % {"file": part["file"], "format": names[part["format"]], "code": part["format"]}
             )
 
     def _show(self, title: str, items: list[dict], total: int) -> None:

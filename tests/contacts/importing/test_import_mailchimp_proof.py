@@ -108,7 +108,8 @@ def test_a_brevo_blocklist_wins_and_no_opt_in_proves_nothing(tmp_path):
 
 
 def test_the_consent_history_keeps_the_files_time_and_address(tmp_path):
-    """Needs write.py recording proof_at and proof_ip (another change)."""
     run_import(tmp_path, "subscribed_members_export_a1.csv", SUBSCRIBED)
     event = ConsentEvent.objects.get(contact__email="ana@exemple.fr")
-    assert (event.at, event.ip) == (datetime(2016, 4, 18, 13, 52, tzinfo=UTC), "2001:db8::7")
+    expected = (datetime(2016, 4, 18, 13, 52, tzinfo=UTC), "2001:db8::7")
+    assert (event.proof_at, event.ip) == expected
+    assert event.at > expected[0]  # when Carnet recorded it: the history's order

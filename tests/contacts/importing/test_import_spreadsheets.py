@@ -23,18 +23,20 @@ def test_it_reads_french_excel_csv_in_cp1252_with_semicolons(tmp_path):
         tmp_path, "clients.csv", FRENCH_EXCEL, "--basis", "customer", encoding="cp1252"
     )
     assert counts(summary) == {
-        "created": 2,
+        "created": 3,
         "updated": 0,
         "unchanged": 0,
         "skipped": 0,
-        "errors": 1,
+        "errors": 0,
     }
     elodie = Contact.objects.get(email__iexact="elodie@exemple.fr")
     assert (elodie.first_name, elodie.last_name, elodie.city) == ("Élodie", "Lefèvre", "Besançon")
     assert elodie.phone == "+33612345678"  # the 0 Excel dropped is back
     assert elodie.company.name == "Boulangerie Lefèvre"
     assert (elodie.email_status, elodie.consent_basis) == ("subscribed", "customer")
-    assert Contact.objects.get(email="marc@exemple.fr").phone == ""  # rounded: not stored
+    assert Contact.objects.get(email="marc@exemple.fr").phone == ""  # rounded: not used
+    jean = Contact.objects.get(first_name="Jean")  # the typo costs the address, not Jean
+    assert (jean.email, jean.points.get().value) == ("", "pas-une-adresse")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
@@ -51,7 +53,7 @@ def test_importing_the_same_file_twice_changes_nothing(tmp_path):
     summary = run_import(
         tmp_path, "clients.csv", FRENCH_EXCEL, "--basis", "consent", encoding="cp1252"
     )
-    assert counts(summary)["created"] == 0 and counts(summary)["unchanged"] == 2
+    assert counts(summary)["created"] == 0 and counts(summary)["unchanged"] == 3
     assert list(Contact.objects.order_by("pk").values()) == before
 
 
@@ -86,7 +88,7 @@ def test_skip_leaves_existing_contacts_untouched(tmp_path):
 
 def test_a_dry_run_writes_nothing(tmp_path):
     summary = run_import(tmp_path, "c.csv", FRENCH_EXCEL, "--dry-run", encoding="cp1252")
-    assert counts(summary)["created"] == 2
+    assert counts(summary)["created"] == 3
     assert not Contact.objects.exists()
 
 
