@@ -48,7 +48,7 @@ def clean(row: Row, region: str) -> Row:
         row.first_name, _space, row.last_name = _text(row.full_name).partition(" ")
     row.country = _country(row)
     _clean_emails(row)
-    _clean_phones(row, [r for r in dict.fromkeys([row.country, region]) if r])
+    _clean_phones(row, (row.country, region) if row.country not in ("", region) else (region,))
     _cut_to_size(row)
     row.tags = list(
         dict.fromkeys(
@@ -95,27 +95,32 @@ def _clean_emails(row: Row) -> None:
     """Keep the row's valid addresses, the first as the main one, each once."""
     valid: dict[str, tuple[str, str]] = {}
     for value, label in [(row.email, ""), *row.other_emails]:
-        value = _text(value).lstrip("'").strip("<>").removeprefix("mailto:")
-        if not value:
-            continue
-        if not is_valid_email(value):
-            invalid = _("%(email)s is not a valid email address.") % {"email": value}
-            _keep_as_written(row, "email", value, invalid)
-            continue
-        user, _at, domain = value.rpartition("@")
-        value = f"{user}@{domain.lower()}"
-        valid.setdefault(value.lower(), (value, _text(label)))
+        if value := _email(row, value):
+            valid.setdefault(value.lower(), (value, label and _text(label)))
     found = list(valid.values())
     row.email = found[0][0] if found else ""
     row.other_emails = found[1:]
 
 
-def _clean_phones(row: Row, regions: list[str]) -> None:
+def _email(row: Row, value: str) -> str:
+    """Return the address with its domain in lower case; keep an invalid one as written."""
+    value = _text(value)
+    if value[:1] in ("'", "<", "m") or value[-1:] == ">":  # as spreadsheets and links give it
+        value = value.lstrip("'").strip("<>").removeprefix("mailto:")
+    if not value or is_valid_email(value):
+        user, at, domain = value.rpartition("@")
+        return f"{user}{at}{domain.lower()}"
+    invalid = _("%(email)s is not a valid email address.") % {"email": value}
+    _keep_as_written(row, "email", value, invalid)
+    return ""
+
+
+def _clean_phones(row: Row, regions: tuple[str, ...]) -> None:
     """Keep the row's numbers in E.164, the first readable as the main one, each once;
     each is read in the row's own country first, then in the business's."""
     valid: dict[str, tuple[str, str]] = {}
     for value, label in [(row.phone, ""), *row.other_phones]:
-        value = _text(value)
+        value = value and _text(value)
         if not value:
             continue
         try:
@@ -123,7 +128,7 @@ def _clean_phones(row: Row, regions: list[str]) -> None:
         except ValidationError as e:
             _keep_as_written(row, "phone", value, e.messages[0])
             continue
-        valid.setdefault(phone, (phone, _text(label)))
+        valid.setdefault(phone, (phone, label and _text(label)))
     found = list(valid.values())
     row.phone = found[0][0] if found else ""
     row.other_phones = found[1:]
@@ -135,7 +140,7 @@ def _keep_as_written(row: Row, kind: str, value: str, problem: str) -> None:
     row.not_understood.append((kind, value))
 
 
-def _phone(value: str, regions: list[str]) -> str:
+def _phone(value: str, regions: tuple[str, ...]) -> str:
     """Return the number in E.164, read in the first region where it is valid."""
     for region in regions[:-1]:
         try:

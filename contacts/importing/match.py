@@ -7,6 +7,7 @@ contact, a new one if nobody has it yet.
 """
 
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 from contacts.choices import Network
 from contacts.importing import store
@@ -29,19 +30,24 @@ _BLANK = [(f.attname, _blank(f)) for f in Contact._meta.concrete_fields]
 # The fields of a contact a row fills: those a Row has too (a row names its company, a
 # contact links to one: written apart).
 FILLED_FIELDS = tuple(name for name in CONTACT_COLUMNS if name in {f.name for f in fields(Row)})
+_filled_values = attrgetter(*FILLED_FIELDS)
 
 
 class NewContact:
-    """A contact an import is about to create: the fields, without a model instance."""
+    """A contact an import is about to create: the fields, without a model instance.
 
-    __slots__ = (*CONTACT_COLUMNS, "pk")
+    What a new contact holds until the import sets it is read from the class; the row's
+    values are set on the instance (a million rows: one dict update each).
+    """
+
+    pk = None
 
     def __init__(self, row: Row):
-        self.pk = None
-        for name, value in _BLANK:
-            setattr(self, name, value)
-        for name in FILLED_FIELDS:
-            setattr(self, name, getattr(row, name))
+        self.__dict__.update(zip(FILLED_FIELDS, _filled_values(row), strict=True))
+
+
+for _name, _value in _BLANK:
+    setattr(NewContact, _name, _value)
 
 
 @dataclass
@@ -89,8 +95,9 @@ def _keys(row: Row) -> list[tuple]:
     profiles, its website (colleagues may share one), its key in the file."""
     keys = [("email", email.lower()) for email in emails(row)]
     keys += [("phone", phone) for phone in phones(row)]
-    handles = sorted(row.handles.items(), key=lambda item: item[0] == Network.WEBSITE)
-    keys += [("handle", network, value) for network, value in handles]
+    if row.handles:
+        handles = sorted(row.handles.items(), key=lambda item: item[0] == Network.WEBSITE)
+        keys += [("handle", network, value) for network, value in handles]
     if row.external_key:
         keys.append(("key", row.source, row.external_key))
     return keys
@@ -119,8 +126,11 @@ def _known(rows: list[Row]) -> dict[tuple, list[int]]:
         ExternalKey, ["source", "key", "contact_id"], "key", {k for _s, k in keys},
         leading=("source", {s for s, _k in keys}))}  # fmt: skip
     known: dict[tuple, list[int]] = {}
-    for *key, pk in sorted(found, key=lambda item: item[-1]):
+    for *key, pk in found:
         known.setdefault(tuple(key), []).append(pk)
+    for pks in known.values():
+        if len(pks) > 1:  # a number several contacts share: the oldest first
+            pks.sort()
     return known
 
 
@@ -160,8 +170,9 @@ class _Matcher:
                 self.by_id[slot.contact.pk] = slot
         slot.rows.append(row)
         for key in keys:
-            if slot not in self.by_key.setdefault(key, []):
-                self.by_key[key].append(slot)
+            holders = self.by_key.setdefault(key, [])
+            if slot not in holders:
+                holders.append(slot)
 
     def _find(self, row: Row, keys: list[tuple]) -> tuple[Slot | None, list[Slot]]:
         """Return the contact the row names, and those its identifiers named in vain."""
@@ -175,8 +186,10 @@ class _Matcher:
         return None, rivals
 
     def _candidates(self, key: tuple) -> list[Slot]:
+        if key not in self.known:  # most rows: nobody has it yet, or one of the chunk
+            return self.by_key.get(key, [])
         slots = list(self.by_key.get(key, ()))
-        for pk in self.known.get(key, ()):
+        for pk in self.known[key]:
             if pk in self.contacts:  # not deleted since the lookup
                 slot = self.by_id.get(pk) or self._existing(pk)
                 if slot not in slots:

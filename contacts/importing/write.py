@@ -182,15 +182,7 @@ def _write(slots: list[Slot], options: Settings, tally: Tally, known: dict) -> N
         [*FILLED_FIELDS, "company", "email_status", "consent_basis"],
     )
     links_added = _write_links(slots, options, known, now)
-    store.insert(
-        ConsentEvent,
-        CONSENT_COLUMNS,
-        [
-            _consent_row(s, options.change, now)
-            for s in slots
-            if (s.contact.email_status, s.contact.consent_basis) != (s.old_status, s.old_basis)
-        ],
-    )
+    store.insert(ConsentEvent, CONSENT_COLUMNS, _consent_rows(slots, options.change, now))
     # The timeline shows where each contact came from through its sources (ContactSource
     # rows, dated): no activity row per imported contact.
     touched = [s for s in existing if s.changed or s.contact.pk in links_added]
@@ -242,29 +234,41 @@ def _contact_row(contact: NewContact, now) -> tuple:
     return _contact_values(contact)
 
 
-def _consent_row(slot: Slot, change: ConsentChange, now) -> tuple:
-    contact = slot.contact
-    values = {
-        "contact_id": contact.pk,
-        "at": now,
-        "proof_at": _when(slot.proof_at),
-        "from_status": slot.old_status,
-        "to_status": contact.email_status,
-        "basis": contact.consent_basis,
-        "how": change.how,
-        "proof_file_name": change.proof_file_name,
-        "proof_sha256": change.proof_sha256,
-        "proof_form": change.proof_form,
-        "ip": _ip(slot.proof_ip) or change.ip,
-        "by_id": change.by.pk if change.by else None,
-        "detail": "; ".join(slot.proofs),
-    }
-    return tuple(values[name] for name in CONSENT_COLUMNS)
+def _consent_rows(slots: list[Slot], change: ConsentChange, now) -> list[tuple]:
+    """Return the consent records of the contacts whose status or basis changed."""
+    # What the whole chunk shares, once; each record then sets its own (by column name,
+    # as ConsentEvent's fields are read from the model).
+    shared = {
+        "at": now, "how": change.how, "proof_file_name": change.proof_file_name,
+        "proof_sha256": change.proof_sha256, "proof_form": change.proof_form,
+        "by_id": change.by.pk if change.by else None, "detail": "",
+    }  # fmt: skip
+    record = [shared.get(name) for name in CONSENT_COLUMNS]
+    own = [CONSENT_COLUMNS.index(name) for name in _OWN_CONSENT_COLUMNS]
+    rows = []
+    for slot in slots:
+        contact = slot.contact
+        if (contact.email_status, contact.consent_basis) == (slot.old_status, slot.old_basis):
+            continue
+        values = (contact.pk, _when(slot.proof_at), slot.old_status, contact.email_status,
+                  contact.consent_basis, _ip(slot.proof_ip) or change.ip,
+                  "; ".join(slot.proofs))  # fmt: skip
+        for index, value in zip(own, values, strict=True):
+            record[index] = value
+        rows.append(tuple(record))
+    return rows
+
+
+_OWN_CONSENT_COLUMNS = (
+    "contact_id", "proof_at", "from_status", "to_status", "basis", "ip", "detail",
+)  # fmt: skip
 
 
 def _when(value: str):
     """Return the time a file gives (ISO 8601, UTC unless it says) as the database wants
     it, or None."""
+    if not value:
+        return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -275,6 +279,8 @@ def _when(value: str):
 
 
 def _ip(value: str) -> str | None:
+    if not value:
+        return None
     try:
         return str(ipaddress.ip_address(value.strip()))
     except ValueError:
@@ -308,6 +314,8 @@ def _points(slot: Slot) -> dict[tuple, tuple]:
     own = {("email", contact.email.lower()), ("phone", contact.phone)}
     found = {}
     for row in slot.rows:
+        if _nothing_beside(row, own):
+            continue
         given = [("email", v, label, True) for v, label in [(row.email, ""), *row.other_emails]]
         given += [("phone", v, label, True) for v, label in [(row.phone, ""), *row.other_phones]]
         given += [(kind, value, "", False) for kind, value in row.not_understood]
@@ -319,17 +327,28 @@ def _points(slot: Slot) -> dict[tuple, tuple]:
     return found
 
 
+def _nothing_beside(row: Row, own: set[tuple]) -> bool:
+    """Return whether the row gives no address or number beside the contact's own (most
+    rows: checked first, as a million rows go through here)."""
+    return (
+        not (row.other_emails or row.other_phones or row.not_understood)
+        and (not row.email or ("email", row.email.lower()) in own)
+        and (not row.phone or ("phone", row.phone) in own)
+    )
+
+
 def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[int]:
     """Add the tags, sources, handles and keys the rows bring; return who gained some."""
     for slot in slots:
         for row in slot.rows:
             row.tags = [*row.tags, *options.extra_tags]
     tags = _named(Tag, {t for s in slots for r in s.rows for t in r.tags}, options.names)
-    had = _existing_links([s.contact.pk for s in slots if not s.is_new])
-    added = {kind: links - had[kind] for kind, links in _wanted_links(slots, tags).items()}
-    # A point is new unless the contact has its kind and value (folded), whatever its label.
-    had_points = {(c, kind, value.lower()) for c, kind, value in had["point"]}
-    added["point"] = {p for p in added["point"] if (p[0], p[1], p[2].lower()) not in had_points}
+    existing = [s.contact.pk for s in slots if not s.is_new]
+    had = _existing_links(existing)
+    wanted = _wanted_links(slots, tags)
+    points = wanted.pop("point")
+    added = {kind: links - had[kind] for kind, links in wanted.items()}
+    added["point"] = _new_points(points, existing)
     added["handle"], added["key"] = _claimable(added, had, known)
     store.insert(Contact.tags.through, ["contact_id", "tag_id"], sorted(added.get("tag", ())))
     store.insert(
@@ -369,6 +388,15 @@ def _claimable(added: dict, had: dict, known: dict) -> tuple[list, list]:
     return handles, keys
 
 
+def _new_points(points: set[tuple], existing: list[int]) -> set[tuple]:
+    """Return the points the contacts do not have yet: the same kind and value (folded),
+    whatever its label."""
+    ids = {point[0] for point in points}.intersection(existing)
+    had = store.select(ContactPoint, ["contact_id", "kind", "value"], "contact_id", ids)
+    had = {(c, kind, value.lower()) for c, kind, value in had}
+    return {p for p in points if (p[0], p[1], p[2].lower()) not in had}
+
+
 def _holder(known: dict, key: tuple, default: int) -> int:
     """Return the contact holding a unique identifier, else `default`."""
     return known[key][0] if key in known else default
@@ -381,5 +409,4 @@ def _existing_links(ids: list[int]) -> dict[str, set]:
         "source": store.select(ContactSource, ["contact_id", "source"], "contact_id", ids),
         "handle": store.select(Handle, ["contact_id", "network", "value"], "contact_id", ids),
         "key": store.select(ExternalKey, ["contact_id", "source", "key"], "contact_id", ids),
-        "point": store.select(ContactPoint, ["contact_id", "kind", "value"], "contact_id", ids),
     }

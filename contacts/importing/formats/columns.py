@@ -58,18 +58,30 @@ def labelled(record: Record, group: str) -> list[tuple[str, str]]:
     legacy "Type"); the "* " Google puts before the main value's label is left out.
     """
     found = []
-    for key in _matching_keys(tuple(record), rf"{group} \d+ value"):
-        number = key.split()[-2]
-        label = pick(record, f"{group} {number} label", f"{group} {number} type").strip()
-        values = [v.strip() for v in record[key].split(":::") if v.strip()]
-        found += [(value, label) for value in values]
+    for key, label_keys in _groups(tuple(record), group):
+        cell = record[key]
+        if not cell or cell.isspace():
+            continue
+        label = pick(record, *label_keys).strip()
+        values = [v.strip() for v in cell.split(":::")] if ":::" in cell else [cell.strip()]
+        found += [(value, label) for value in values if value]
     return found
+
+
+@lru_cache(maxsize=64)
+def _groups(keys: tuple[str, ...], group: str) -> list[tuple[str, tuple[str, str]]]:
+    """Return each numbered group's value column and its label columns (current, legacy)."""
+    groups = []
+    for key in _matching_keys(keys, rf"{group} \d+ value"):
+        number = key.split()[-2]
+        groups.append((key, (f"{group} {number} label", f"{group} {number} type")))
+    return groups
 
 
 def main_first(found: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]]:
     """Return the main value (Google marks its label "* …", else the first) and the others."""
-    if not found:
-        return "", []
+    if len(found) < 2:  # most rows: one address, one number, or none
+        return (found[0][0] if found else ""), []
     main = next((i for i, (_v, label) in enumerate(found) if label.startswith("* ")), 0)
     others = found[:main] + found[main + 1 :]
     return found[main][0], [(value, label.removeprefix("* ")) for value, label in others]
