@@ -8,6 +8,7 @@ from contacts.models import (
     ConsentChange,
     ConsentEvent,
     Contact,
+    ContactPoint,
     ContactSource,
     ExternalKey,
     Handle,
@@ -27,7 +28,8 @@ def merge(keep: Contact, other: Contact, take_from_other: set[str], by=None) -> 
     1. Each field in `take_from_other` takes `other`'s value; an empty field of `keep`
        takes `other`'s value anyway.
     2. Tags, notes, timeline, consent history, sources, keys and handles all move to
-       `keep` (a second handle on one network is noted on the timeline).
+       `keep` (a second handle on one network is noted on the timeline); every address
+       and number of both is kept, those not chosen as the main ones beside them.
     3. The email status is the more restrictive of the two when either is blocked,
        else the status of the address kept.
     """
@@ -36,12 +38,14 @@ def merge(keep: Contact, other: Contact, take_from_other: set[str], by=None) -> 
         locked = Contact.objects.select_for_update().in_bulk([keep.pk, other.pk])
         keep, other = locked[keep.pk], locked[other.pk]
         status, basis = _merged_consent(keep, other, "email" in take_from_other)
+        reached_before = _reached(keep) + _reached(other)
         for name in MERGED_FIELDS:
             if name in take_from_other or not getattr(keep, name):
                 setattr(keep, name, getattr(other, name))
         if keep.email and keep.email.lower() == other.email.lower():
             Contact.objects.filter(pk=other.pk).update(email="")  # free the unique address
         _move_related(keep, other)
+        _keep_points(keep, other, reached_before)
         keep.email_status, keep.consent_basis = status, basis
         keep.consent_change = ConsentChange(
             how=ConsentMethod.MERGE, by=by, detail=f"#{other.pk} {other}"
@@ -62,6 +66,25 @@ def _merged_consent(keep: Contact, other: Contact, other_email: bool) -> tuple[s
                 return status, contact.consent_basis
     source = other if other_email else keep
     return source.email_status, source.consent_basis
+
+
+def _reached(contact: Contact) -> list[tuple[str, str]]:
+    """Return the contact's main address and number, as (kind, value)."""
+    return [(ContactPoint.Kind.EMAIL, contact.email), (ContactPoint.Kind.PHONE, contact.phone)]
+
+
+def _keep_points(keep: Contact, other: Contact, reached_before: list[tuple[str, str]]) -> None:
+    """Keep beside `keep`'s main address and number every other one the two had."""
+    held = {(kind, value.lower()) for kind, value in _reached(keep)}
+    held |= {(p.kind, p.value.lower()) for p in keep.points.all()}
+    given = [(kind, value, "", True) for kind, value in reached_before if value]
+    given += [(p.kind, p.value, p.label, p.understood) for p in other.points.all()]
+    new = {}
+    for kind, value, label, understood in given:
+        if (kind, value.lower()) not in held:
+            fields = {"kind": kind, "value": value, "label": label, "understood": understood}
+            new.setdefault((kind, value.lower()), ContactPoint(contact=keep, **fields))
+    ContactPoint.objects.bulk_create(new.values())
 
 
 def _move_related(keep: Contact, other: Contact) -> None:

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from contacts import merging
-from contacts.models import Activity, ConsentEvent, Contact, Note
+from contacts.models import Activity, ConsentEvent, Contact, ContactPoint, Note
 from tests.contacts.factories import make_contact
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +76,21 @@ def test_a_merge_may_keep_the_other_address(alice):
         "subscribed",
         "b2b",
     )
+
+
+def test_a_merge_keeps_every_address_and_number_of_both(alice):
+    keep = make_contact(first_name="Anne", email="anne@atelier.fr", phone="+33612345678")
+    other = make_contact(first_name="Anne", email="anne.perso@exemple.fr", phone="+33381000000")
+    ContactPoint.objects.create(contact=other, kind="phone", value="555 0199", understood=False)
+    ContactPoint.objects.create(contact=other, kind="email", value="ANNE@atelier.fr")
+    merged = merging.merge(keep, other, {"phone"}, by=alice)
+    assert (merged.email, merged.phone) == ("anne@atelier.fr", "+33381000000")
+    points = {(p.kind, p.value, p.understood) for p in merged.points.all()}
+    assert points == {
+        ("email", "anne.perso@exemple.fr", True),
+        ("phone", "+33612345678", True),  # Anne's number before the merge
+        ("phone", "555 0199", False),
+    }
 
 
 def test_the_admin_merges_two_selected_contacts_side_by_side(client, alice, twins):
