@@ -14,6 +14,11 @@ class CampaignStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class BodyFormat(models.TextChoices):
+    EDITOR = "editor", _("Editor")
+    HTML = "html", _("HTML")
+
+
 # Which statuses each action may move a campaign from, and to what.
 CAMPAIGN_MOVES = {
     "schedule": ({CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}, CampaignStatus.SCHEDULED),

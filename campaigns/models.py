@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.choices import CampaignStatus, DeliveryStatus
+from campaigns.choices import BodyFormat, CampaignStatus, DeliveryStatus
 from campaigns.sending.compose import Composer
 from campaigns.templating import compile_template
 from contacts.models import Contact, Segment, Tag
@@ -25,6 +26,9 @@ class Campaign(models.Model):
         _("sender address"), blank=True, help_text=_("Leave empty to use Carnet's default sender.")
     )
     reply_to = models.EmailField(_("reply-to address"), blank=True)
+    body_format = models.CharField(
+        _("written with"), max_length=10, choices=BodyFormat.choices, default=BodyFormat.HTML
+    )
     html_body = models.TextField(_("HTML body"))
     text_body = models.TextField(
         _("text body"), blank=True, help_text=_("Leave empty to derive it from the HTML body.")
@@ -198,3 +202,65 @@ class TrackingEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.recipient}"
+
+
+def _no_merge_syntax(value: str) -> None:
+    # The brand goes into the campaign's template: braces there would be read as merge fields.
+    if any(mark in value for mark in ("{{", "{%", "{#", "}}", "%}", "#}")):
+        raise ValidationError(_("Braces such as {{ or {% cannot be used here."))
+
+
+class Business(models.Model):
+    """The business that writes: its brand and the sender identity the law asks for.
+
+    One row only (pk 1): `Business.load()` returns it, created empty on first use.
+    """
+
+    name = models.CharField(_("business name"), max_length=200, validators=[_no_merge_syntax])
+    legal_name = models.CharField(
+        _("legal name"), max_length=200, blank=True, validators=[_no_merge_syntax],
+        help_text=_("The registered company name, if it differs (raison sociale)."),
+    )  # fmt: skip
+    siret = models.CharField(
+        _("SIRET"), max_length=14, blank=True,
+        validators=[RegexValidator(r"^\d{14}$", _("A SIRET number has 14 digits."))],
+    )  # fmt: skip
+    postal_address = models.TextField(
+        _("postal address"), validators=[_no_merge_syntax],
+        help_text=_("Shown at the bottom of every campaign, as the law asks."),
+    )  # fmt: skip
+    website = models.URLField(_("website"), blank=True, validators=[_no_merge_syntax])
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[_no_merge_syntax])
+    logo = models.ImageField(
+        _("logo"), upload_to="brand/", blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg"])],
+        help_text=_("A PNG or JPEG image, about 300 pixels wide."),
+    )  # fmt: skip
+    brand_colour = models.CharField(
+        _("brand colour"), max_length=7, default="#2f6f8f",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour such as #2f6f8f."))],
+        help_text=_("Used for the top of your emails and for buttons."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("your business")
+        verbose_name_plural = _("your business")
+
+    def __str__(self):
+        return self.name or str(_("your business"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # one business per Carnet
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "Business":
+        """Return the business, an empty one if it was never set."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    def sender_identity(self) -> str:
+        """Return the line that names who writes: legal name and SIRET when given."""
+        parts = [self.legal_name or self.name]
+        if self.siret:
+            parts.append(_("SIRET %(number)s") % {"number": self.siret})
+        return " — ".join(part for part in parts if part)

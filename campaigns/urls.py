@@ -5,4 +5,5 @@ from campaigns import views
 urlpatterns = [
     path("desinscription/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("webhooks/", include("campaigns.webhooks")),
+    path("marque/logo/", views.business_logo, name="business_logo"),
 ]

@@ -1,8 +1,8 @@
-"""Public pages: the unsubscribe link every campaign message carries."""
+"""Public pages: the unsubscribe link every campaign message carries, and the brand's logo."""
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from campaigns import unsubscribe as tokens
-from campaigns.models import Campaign, Delivery
+from campaigns.models import Business, Campaign, Delivery
 from campaigns.sending.compose import sender
 from campaigns.suppression import suppress
 from contacts.choices import EmailStatus
@@ -64,3 +64,19 @@ def _unsubscribe(request: HttpRequest, contact: Contact, campaign: Campaign | No
 
 def _ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
+
+
+@require_http_methods(["GET", "HEAD"])
+def business_logo(request: HttpRequest) -> FileResponse:
+    """Serve the logo that campaign emails show: public, as mail programs fetch it."""
+    business = Business.load()
+    if not business.logo:
+        raise Http404
+    response = FileResponse(business.logo.open("rb"), content_type=_image_type(business.logo.name))
+    # The address changes with the file (?v=), so mail programs may keep it.
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def _image_type(name: str) -> str:
+    return "image/png" if name.lower().endswith(".png") else "image/jpeg"

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "anymail",
+    "django_prose_editor",
     "crm",
     "contacts",
     "campaigns",
@@ -143,6 +144,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing
+# Uploaded files (the business logo), kept beside the database.
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -214,6 +218,14 @@ SEND_RATE_PER_HOUR = env_int("SEND_RATE_PER_HOUR", 0)
 CAMPAIGN_PAUSE_COMPLAINT_RATE = env_float("CAMPAIGN_PAUSE_COMPLAINT_RATE", 0.003)
 CAMPAIGN_PAUSE_BOUNCE_RATE = env_float("CAMPAIGN_PAUSE_BOUNCE_RATE", 0.05)
 CAMPAIGN_PAUSE_MIN_SENT = env_int("CAMPAIGN_PAUSE_MIN_SENT", 500)
+
+# The campaign editor: the email blocks (button, merge fields) beside the stock extensions.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": ["campaigns/editor/email-blocks.js"],
+        "extensions": {"EmailBlocks": "campaigns.editor.allow_email_blocks"},
+    }
+]
 
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "crm.tasks.record_heartbeat", "schedule": 15.0},

@@ -18,6 +18,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from campaigns import templating, unsubscribe
+from campaigns.sending import layout
 
 if TYPE_CHECKING:
     from campaigns.models import Campaign
@@ -65,11 +66,14 @@ class Composer:
         }
         self.subject = _compile(campaign.subject, "subject")
         self.preheader = _compile(campaign.preheader, "preheader")
-        self.html = _with_footer(
-            _compile(campaign.html_body, "html_body"), campaign.html_body, html=True
-        )
+        # A fragment (the editor's, or HTML written without <body>) goes into the brand's
+        # layout; a whole document is the owner's own layout and is sent as written.
+        html = campaign.html_body
+        if not layout.is_document(html):
+            html = layout.wrap(_compile_source(html, "html_body"))
+        self.html = _with_footer(_compile(html, "html_body"), html, html=True)
         text_field = "text_body" if campaign.text_body else "html_body"
-        text = campaign.text_body or templating.html_to_text(campaign.html_body)
+        text = campaign.text_body or templating.html_to_text(html)
         self.text = _with_footer(_compile(text, text_field), text, html=False)
         self.unsubscribe_prefix = unsubscribe.url_prefix()
 
@@ -131,6 +135,12 @@ def _compile(source: str, field: str) -> Template:
         return templating.compile_template(source)
     except ValidationError as e:
         raise ValidationError({field: e.messages}) from e
+
+
+def _compile_source(source: str, field: str) -> str:
+    """Return the source once it compiles: refusals name the owner's text, not the layout."""
+    _compile(source, field)
+    return source
 
 
 def _with_footer(template: Template, source: str, html: bool) -> Template:
