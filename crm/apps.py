@@ -11,6 +11,17 @@ class CrmConfig(AppConfig):
 
     def ready(self):
         connection_created.connect(sqlite.install, dispatch_uid="carnet-sqlite-unicode")
+        self._wire_dashboard()
+
+    @staticmethod
+    def _wire_dashboard() -> None:
+        # The admin (listed before crm) has registered every model by now.
+        from django.contrib import admin
+
+        from contacts.models import Contact
+        from crm.dashboard import filters, tasks  # noqa: F401  (beat's refresh_figures)
+
+        filters.add_to(admin.site._registry[Contact])
 
 
 class CarnetAdminConfig(admin_apps.AdminConfig):

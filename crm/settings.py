@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
 
+from campaigns.editor import allow_email_blocks
 from crm.lib.env import env_bool, env_float, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -220,15 +221,18 @@ CAMPAIGN_PAUSE_BOUNCE_RATE = env_float("CAMPAIGN_PAUSE_BOUNCE_RATE", 0.05)
 CAMPAIGN_PAUSE_MIN_SENT = env_int("CAMPAIGN_PAUSE_MIN_SENT", 500)
 
 # The campaign editor: the email blocks (button, merge fields) beside the stock extensions.
+# The processor is given as a function: django-prose-editor 0.28 imports a dotted path wrongly.
 DJANGO_PROSE_EDITOR_EXTENSIONS = [
     {
         "js": ["campaigns/editor/email-blocks.js"],
-        "extensions": {"EmailBlocks": "campaigns.editor.allow_email_blocks"},
+        "extensions": {"EmailBlocks": allow_email_blocks},
     }
 ]
 
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "crm.tasks.record_heartbeat", "schedule": 15.0},
+    # The dashboard's figures, counted ahead of the page (crm/dashboard/figures.py).
+    "dashboard": {"task": "crm.dashboard.tasks.refresh_figures", "schedule": 300.0},
     "campaigns": {"task": "campaigns.tasks.tick", "schedule": float(CAMPAIGN_TICK_SECONDS)},
 }
 
