@@ -45,9 +45,11 @@ def extensions() -> dict:
                  "text": _("Unsubscribe")}
                 for name, label in MERGE_FIELD_LABELS.items()
             ],
-            "button": {"label": _("Button"), "title": _("Insert a button (a link shown as a button)"),
-                       "text": _("Button text"), "href": _("Link address"),
-                       "submit": _("Insert"), "dialog": _("Add a button")},
+            "button": {
+                "label": _("Button"), "title": _("Insert a button (a link shown as a button)"),
+                "text": _("Button text"), "href": _("Link address"),
+                "submit": _("Insert"), "dialog": _("Add a button"),
+            },
         },
     }  # fmt: skip
 

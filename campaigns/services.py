@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.choices import CAMPAIGN_MOVES, CampaignStatus, DeliveryStatus
 from campaigns.models import Campaign, Delivery
-from contacts.models import Contact, Tag
+from contacts.models import Contact, Segment, Tag
 
 log = logging.getLogger(__name__)
 
@@ -26,18 +26,27 @@ def audience(campaign: Campaign) -> QuerySet[Contact]:
     Everyone who may be emailed when the campaign names no tag and no segment; else
     those with any of its tags or in any of its segments; less the exclusions.
     """
+    return audience_of(
+        list(campaign.tags.all()),
+        list(campaign.segments.all()),
+        list(campaign.exclude_tags.all()),
+        list(campaign.exclude_segments.all()),
+    )
+
+
+def audience_of(
+    tags: list[Tag], segments: list[Segment], exclude_tags: list[Tag], exclude_segments: list
+) -> QuerySet[Contact]:
+    """Return the contacts a campaign with these choices may email now (see audience())."""
     contacts = Contact.objects.mailable()
-    tags = list(campaign.tags.all())
-    segments = list(campaign.segments.all())
     if tags or segments:
         chosen = Q(pk__in=_tagged(tags))
         for segment in segments:
             chosen |= Q(pk__in=segment.contacts().values("pk"))
         contacts = contacts.filter(chosen)
-    excluded_tags = list(campaign.exclude_tags.all())
-    if excluded_tags:
-        contacts = contacts.exclude(pk__in=_tagged(excluded_tags))
-    for segment in campaign.exclude_segments.all():
+    if exclude_tags:
+        contacts = contacts.exclude(pk__in=_tagged(exclude_tags))
+    for segment in exclude_segments:
         contacts = contacts.exclude(pk__in=segment.contacts().values("pk"))
     return contacts.order_by()
 

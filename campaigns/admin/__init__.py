@@ -1,1 +1,1 @@
-from campaigns.admin import campaigns, deliveries  # noqa: F401  (registration)
+from campaigns.admin import business, campaigns, deliveries  # noqa: F401  (registration)

@@ -1,6 +1,5 @@
 """Campaigns in the admin: compose, audience, then preview, test, schedule, follow, report."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -10,30 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns import services
 from campaigns.admin import views
+from campaigns.admin.forms import AUDIENCE, CampaignForm
 from campaigns.choices import CampaignStatus
 from campaigns.models import Campaign
 from crm.admin import ModelAdmin
 
 EDITABLE = {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}
-
-
-class CampaignForm(forms.ModelForm):
-    class Meta:
-        model = Campaign
-        fields = ("name", "subject", "preheader", "from_name", "from_email", "reply_to",
-                  "html_body", "text_body", "tags", "segments", "exclude_tags",
-                  "exclude_segments", "track_clicks", "track_opens")  # fmt: skip
-        widgets = {
-            "html_body": forms.Textarea(attrs={"rows": 18, "class": "vLargeTextField"}),
-            "text_body": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
-        }
-        help_texts = {
-            "html_body": _(
-                "Merge fields: {{ first_name }}, {{ last_name }}, {{ email }}, {{ company }}, "
-                "{{ unsubscribe_url }}. Without {{ unsubscribe_url }}, an unsubscribe link is "
-                "added at the bottom."
-            ),
-        }
 
 
 @admin.register(Campaign)
@@ -42,23 +23,32 @@ class CampaignAdmin(ModelAdmin):
     list_display = ("name", "status", "scheduled_at", "progress", "created_at")
     list_filter = ("status",)
     search_fields = ("name", "subject")
-    filter_horizontal = ("tags", "segments", "exclude_tags", "exclude_segments")
-    fieldsets = (
-        (None, {"fields": ("name", "subject", "preheader")}),
-        (_("Sender"), {"fields": ("from_name", "from_email", "reply_to")}),
-        (_("Message"), {"fields": ("html_body", "text_body")}),
-        (
-            _("Audience"),
-            {
-                "fields": ("tags", "segments", "exclude_tags", "exclude_segments"),
-                "description": _(
-                    "Without tags or segments, the campaign goes to every contact who may be "
-                    "emailed. Only contacts who may be emailed are ever written to."
-                ),
-            },
-        ),
-        (_("Tracking"), {"fields": ("track_clicks", "track_opens"), "classes": ["collapse"]}),
-    )
+    autocomplete_fields = AUDIENCE
+
+    class Media:
+        js = ("campaigns/admin/campaign-form.js",)
+        css = {"all": ("campaigns/admin/campaign.css",)}
+
+    def get_fieldsets(self, request, obj=None):
+        editable = obj is None or obj.status in EDITABLE
+        body = ("body_format", "html_body", "html_source") if editable else ("html_body",)
+        count_url = reverse("admin:campaigns_campaign_audience_count")
+        return (
+            (_("1. Write"), {"fields": ("name", "subject", "preheader", *body),
+                             "classes": ["campaign-step"]}),
+            (_("Sender and text version"), {
+                "fields": ("from_name", "from_email", "reply_to", "text_body"),
+                "classes": ["collapse"]}),
+            (_("2. Recipients"), {"fields": AUDIENCE, "classes": ["campaign-step"],
+                                  "description": format_html(
+                '<p>{}</p><p id="audience-live" class="audience-live" data-url="{}" '
+                'aria-live="polite"></p>',
+                _("Without tags or segments, the campaign goes to every contact who may be "
+                  "emailed. Only contacts who may be emailed are ever written to."),
+                count_url)}),
+            (_("Tracking"), {"fields": ("track_clicks", "track_opens"),
+                             "classes": ["collapse"]}),
+        )  # fmt: skip
 
     @admin.display(description=_("progress"))
     def progress(self, campaign):
@@ -88,6 +78,7 @@ class CampaignAdmin(ModelAdmin):
         name = "campaigns_campaign_"
         return [
             path("<int:pk>/preview/", view(self.preview_view), name=name + "preview"),
+            path("audience-count/", view(self.audience_count_view), name=name + "audience_count"),
             path("<int:pk>/test/", view(self.test_view), name=name + "test"),
             path("<int:pk>/act/<str:action>/", view(self.act_view), name=name + "act"),
             path("<int:pk>/progress/", view(self.progress_view), name=name + "progress"),
@@ -109,6 +100,10 @@ class CampaignAdmin(ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         campaign = Campaign.objects.filter(pk=object_id).first()
         extra = views.status_context(campaign) if campaign else {}
+        if campaign and campaign.status not in EDITABLE:
+            # Nothing on it can change any more: no button may pretend otherwise.
+            extra.update(show_save=False, show_save_and_continue=False,
+                         show_save_and_add_another=False)  # fmt: skip
         return super().change_view(
             request, object_id, form_url, {**extra, **(extra_context or {})}
         )
@@ -128,6 +123,11 @@ class CampaignAdmin(ModelAdmin):
         if request.method == "POST":
             views.act(request, campaign, action)
         return redirect("admin:campaigns_campaign_change", campaign.pk)
+
+    def audience_count_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return views.audience_count(request)
 
     def progress_view(self, request, pk):
         return views.progress(self._campaign(request, pk))

@@ -2,21 +2,25 @@
 
 from datetime import datetime
 
-from django.contrib import messages
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from campaigns import services
 from campaigns.admin.chart import timeline_svg
 from campaigns.choices import CampaignStatus
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Delivery
 from campaigns.sending.compose import Composer, Recipient
 from campaigns.sending.transports import open_transport
-from contacts.models import Contact
+from contacts.models import Contact, Segment, Tag
 
 MOVES = {
     "pause": (services.pause, _("The campaign is paused.")),
@@ -32,25 +36,54 @@ def status_context(campaign: Campaign) -> dict:
         "counters": counters,
         "done": counters["total"] - counters["pending"],
         "time_zone": timezone.get_current_timezone_name(),
+        "editable": campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED),
         "audience_count": services.audience(campaign).count()
         if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
         else None,
     }
 
 
+def audience_count(request: HttpRequest) -> JsonResponse:
+    """Count who would receive a campaign with the tags and segments being chosen."""
+
+    def chosen(model, name):
+        ids = [value for value in request.GET.getlist(name) if value.isdigit()]
+        return list(model.objects.filter(pk__in=ids))
+
+    count = services.audience_of(
+        chosen(Tag, "tags"), chosen(Segment, "segments"),
+        chosen(Tag, "exclude_tags"), chosen(Segment, "exclude_segments"),
+    ).count()  # fmt: skip
+    text = ngettext(
+        "%(n)s contact may receive it today.", "%(n)s contacts may receive it today.", count
+    ) % {"n": count}
+    return JsonResponse({"count": count, "text": text})
+
+
 def _sample(request: HttpRequest, campaign: Campaign, wanted: str) -> Contact:
-    """Return the contact to render as: the one asked for, else the audience's first.
+    """Return the contact to render as: the one asked for (id or address), else the first.
 
     Only for users who may see contacts; others see the message as "Marie Exemple".
     """
     if not request.user.has_perm("contacts.view_contact"):
         return _EXAMPLE
     if wanted:
-        found = Contact.objects.by_email(wanted).select_related("company")
+        found = Contact.objects.select_related("company")
+        found = found.filter(pk=wanted) if wanted.isdigit() else found.by_email(wanted)
         if found.exists():
             return found.first()
     first = services.audience(campaign).select_related("company").order_by("pk").first()
     return first or _EXAMPLE
+
+
+class ContactChooser(forms.Form):
+    """Pick the contact the preview is rendered as, by name or address."""
+
+    contact = forms.ModelChoiceField(
+        Contact.objects.all(),
+        label=_lazy("Preview as"),
+        widget=AutocompleteSelect(Delivery._meta.get_field("contact"), admin.site),
+    )
 
 
 _EXAMPLE = Contact(first_name="Marie", last_name="Exemple", email="marie@exemple.fr")
@@ -71,7 +104,7 @@ def _recipient(contact: Contact, to: str | None = None) -> Recipient:
 def preview(request: HttpRequest, campaign: Campaign, context: dict) -> TemplateResponse:
     wanted = request.GET.get("contact", "").strip()
     contact = _sample(request, campaign, wanted)
-    if wanted and contact.email.lower() != wanted.lower():
+    if wanted and not wanted.isdigit() and contact.email.lower() != wanted.lower():
         messages.warning(
             request,
             _("No contact has the address %(wanted)s: shown as %(shown)s.")
@@ -84,7 +117,8 @@ def preview(request: HttpRequest, campaign: Campaign, context: dict) -> Template
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
         message = None
-    context.update(message=message, contact=contact, test_address=request.user.email)
+    context.update(message=message, contact=contact, test_address=request.user.email,
+                   chooser=ContactChooser(initial={"contact": contact.pk}))  # fmt: skip
     return TemplateResponse(request, "admin/campaigns/campaign/preview.html", context)
 
 
