@@ -2,14 +2,17 @@
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 
 import phonenumbers
 import vobject
+from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import dateformat, formats, timezone
+from django.utils.translation import gettext_lazy as _
 
-from contacts.choices import Network
+from contacts.choices import ConsentBasis, EmailStatus, Network, Source
 from contacts.models import Contact, ContactPoint
 
 FORMATS = ("csv", "vcard", "json")
@@ -41,6 +44,30 @@ CSV_FIELDS = [
     "notes",
     "created_at",
 ]
+# The CSV for people (the admin's): its columns as the interface names them.
+CSV_HEADERS = {
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "email": _("Email"),
+    "phone": _("Phone"),
+    "other_emails": _("Other email addresses"),
+    "other_phones": _("Other phone numbers"),
+    "not_understood": _("Values not understood"),
+    "company": _("Company"),
+    "job_title": _("Job title"),
+    "city": _("City"),
+    "postcode": _("Postcode"),
+    "country": _("Country"),
+    "language": _("Language"),
+    "tags": _("Tags"),
+    "email_status": _("Email status"),
+    "consent_basis": _("Legal basis"),
+    "sources": _("Sources"),
+    **dict(Network.choices),
+    "notes": _("Notes"),
+    "created_at": _("Added on"),
+}
+assert list(CSV_HEADERS) == CSV_FIELDS
 # A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 _CHUNK = 2000
@@ -107,12 +134,44 @@ class _Line:
         return line
 
 
-def csv_chunks(contacts: QuerySet[Contact], delimiter: str = ";") -> Iterator[str]:
-    """Yield a UTF-8 CSV, BOM first so that Excel reads the accents right."""
+def in_words() -> Callable[[dict], dict]:
+    """Return what puts a record's codes in the words of the active language, read now: a
+    streamed response is written once the request, and its language, are gone."""
+    statuses, bases = dict(EmailStatus.choices), dict(ConsentBasis.choices)
+    sources, languages = dict(Source.choices), dict(settings.LANGUAGES)
+    words = {code: str(label) for code, label in {**statuses, **bases, **languages}.items()}
+    source_words = {code: str(label) for code, label in sources.items()}
+    when = formats.get_format("SHORT_DATETIME_FORMAT")
+
+    def convert(record: dict) -> dict:
+        return dict(
+            record,
+            email_status=words[record["email_status"]],
+            consent_basis=words.get(record["consent_basis"], ""),
+            sources=[source_words.get(source, source) for source in record["sources"]],
+            language=words.get(record["language"], record["language"]),
+            created_at=dateformat.format(datetime.fromisoformat(record["created_at"]), when),
+        )
+
+    return convert
+
+
+def csv_chunks(
+    contacts: QuerySet[Contact], delimiter: str = ";", words: bool = False
+) -> Iterator[str]:
+    """Return a UTF-8 CSV, BOM first so that Excel reads the accents right: with DESIGN.md's
+    codes for tools, or (`words`) headers and values in the active language for people."""
+    if not words:
+        return _csv_lines(contacts, delimiter, CSV_FIELDS, lambda record: record)
+    headers = [str(CSV_HEADERS[field]) for field in CSV_FIELDS]
+    return _csv_lines(contacts, delimiter, headers, in_words())
+
+
+def _csv_lines(contacts, delimiter: str, headers: list[str], convert) -> Iterator[str]:
     writer = csv.writer(_Line(), delimiter=delimiter, lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow(CSV_FIELDS)
+    yield "\ufeff" + writer.writerow([neutralise(header) for header in headers])
     for record in records(contacts):
-        yield writer.writerow(_csv_row(record))
+        yield writer.writerow(_csv_row(convert(record)))
 
 
 def json_chunks(contacts: QuerySet[Contact]) -> Iterator[str]:

@@ -41,6 +41,24 @@ FORMAT_LABELS = {
 }
 
 
+# What each answer to "may these people receive your emails?" means, in one line.
+BASIS_CHOICES = [
+    (ConsentBasis.CONSENT, _("Yes: they asked to receive them (consent)"),
+     _("They subscribed, on your site, at the counter or by replying to you.")),
+    (ConsentBasis.CUSTOMER, _("Yes: they are customers, for similar products"),
+     _("They bought from you: you may write about what is like what they bought.")),
+    (ConsentBasis.B2B, _("Yes: they are professionals, about their work"),
+     _("At their work address, about what they do for a living.")),
+    (NO_BASIS, _("Not yet: they have not said yes (no consent)"),
+     _("Carnet keeps them without emailing them; you can invite them to subscribe later.")),
+]  # fmt: skip
+
+
+def basis_label(basis: str) -> str:
+    """Return the import page's answer for a job's basis ("" when none was given)."""
+    return next(str(label) for value, label, _e in BASIS_CHOICES if value == (basis or NO_BASIS))
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
@@ -52,12 +70,8 @@ class UploadForm(forms.Form):
     basis = forms.ChoiceField(
         label=_("May these people receive your emails?"),
         widget=forms.RadioSelect,
-        choices=[
-            (ConsentBasis.CONSENT, _("Yes: they asked to receive them (consent)")),
-            (ConsentBasis.CUSTOMER, _("Yes: they are customers, for similar products")),
-            (ConsentBasis.B2B, _("Yes: they are professionals, about their work")),
-            (NO_BASIS, _("Not yet: they have not said yes (no consent)")),
-        ],
+        choices=[(value, label) for value, label, _e in BASIS_CHOICES],
+        help_text=_("French law lets you email these three kinds of people; the others wait."),
     )
     tags = forms.CharField(
         label=_("Tags"), required=False, help_text=_("Added to every contact, comma-separated.")
@@ -68,10 +82,18 @@ class UploadForm(forms.Form):
             ("update", _("Complete them (fill empty fields, add tags)")),
             ("skip", _("Leave them untouched")),
         ],
+        help_text=_("Nobody is added twice; a value you typed is never replaced."),
     )
     format = forms.ChoiceField(
-        label=_("Format"), choices=[(f, FORMAT_LABELS.get(f, f)) for f in FORMAT_CHOICES]
+        label=_("Format"),
+        choices=[(f, FORMAT_LABELS.get(f, f)) for f in FORMAT_CHOICES],
+        help_text=_("Carnet recognises the file by what it holds: choose only if it is wrong."),
     )
+
+    def basis_options(self) -> list[tuple]:
+        """Return each basis radio button with its one-line explanation."""
+        explanations = [explanation for _v, _l, explanation in BASIS_CHOICES]
+        return list(zip(self["basis"], explanations, strict=True))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -15,6 +15,9 @@ from contacts.models import ConsentChange, Tag
 
 class ContactActionForm(helpers.ActionForm):
     tag = forms.CharField(label=_("Tag:"), required=False, max_length=100)
+    # The CSV export speaks the owner's language; tools (a script, another CRM) want the
+    # codes of `export_contacts`.
+    csv_codes = forms.BooleanField(label=_("CSV with codes, for tools"), required=False)
 
 
 def change_made_in_admin(request, detail: str = "") -> ConsentChange:
@@ -90,12 +93,19 @@ def mark_unsubscribed(modeladmin, request, queryset):
     )
 
 
+def _chunks(fmt: str, request, contacts):
+    """Return the export; a CSV in the user's language unless the codes were asked for."""
+    if fmt == "csv":
+        return exporting.csv_chunks(contacts, words=not request.POST.get("csv_codes"))
+    return exporting.chunks(fmt, contacts)
+
+
 def _export(fmt: str, description):
     @admin.action(description=description, permissions=["view"])
     def export(modeladmin, request, queryset):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = StreamingHttpResponse(
-            exporting.chunks(fmt, queryset.order_by("pk")),
+            _chunks(fmt, request, queryset.order_by("pk")),
             content_type=exporting.CONTENT_TYPES[fmt],
         )
         filename = f"contacts-{stamp}.{exporting.EXTENSIONS[fmt]}"

@@ -14,7 +14,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from contacts import tasks
-from contacts.forms import FIELD_LABELS, UploadForm
+from contacts.admin import import_words
+from contacts.exporting import neutralise
+from contacts.forms import FIELD_LABELS, UploadForm, basis_label
 from contacts.importing import jobs, uploads
 from contacts.importing.formats.columns import column_keys
 from contacts.models import ImportJob
@@ -26,10 +28,14 @@ PROGRESS_FIELDS = ("status", "rows_total", "rows_done", "created", "updated", "u
 
 @admin.register(ImportJob)
 class ImportJobAdmin(ModelAdmin):
-    list_display = ("started_at", "file_names", "format", "status", "created", "updated",
+    list_display = ("started_at", "file_names", "formats", "status", "created", "updated",
                     "unchanged", "skipped", "errors", "by")  # fmt: skip
     list_filter = ("status",)
     list_select_related = ("by",)
+
+    @admin.display(description=_("format"), ordering="format")
+    def formats(self, job: ImportJob) -> str:
+        return import_words.format_names(job.format)
 
     def has_add_permission(self, request):
         return False
@@ -50,8 +56,15 @@ class ImportJobAdmin(ModelAdmin):
         super().delete_model(request, obj)
 
     def _may_import(self, request) -> None:
-        if not request.user.has_perms(["contacts.add_contact", "contacts.change_contact"]):
+        if not self._can_import(request):
             raise PermissionDenied
+
+    def _can_import(self, request) -> bool:
+        return request.user.has_perms(["contacts.add_contact", "contacts.change_contact"])
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_import": self._can_import(request)}
+        return super().changelist_view(request, extra_context)
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -110,17 +123,27 @@ class ImportJobAdmin(ModelAdmin):
                 job.save(update_fields=["mapping", "status"])
                 transaction.on_commit(lambda: tasks.import_contacts.delay(job.pk))
                 return redirect("admin:contacts_importjob_change", job.pk)
-        files = jobs.preview(job)
-        for shown in files:
-            part = shown["part"]
-            keys = column_keys(part.columns)
-            shown["columns"] = [
-                (i, column, part.mapping.get(key, ""))
-                for i, (column, key) in enumerate(zip(part.columns, keys, strict=True))
-            ]
-        context = self._context(request, _("Check before importing"), job=job, files=files,
-                                fields=FIELD_LABELS.items())  # fmt: skip
+        files = [self._shown(shown) for shown in jobs.preview(job)]
+        context = self._context(
+            request, _("Check before importing"), job=job, files=files,
+            basis=basis_label(job.basis), fields=FIELD_LABELS.items(),
+        )  # fmt: skip
         return TemplateResponse(request, "admin/contacts/importjob/preview.html", context)
+
+    def _shown(self, shown: dict) -> dict:
+        """Add to a previewed file its format's name, its columns and whether to show profiles."""
+        part = shown["part"]
+        keys = column_keys(part.columns)
+        shown["columns"] = [
+            (i, column, part.mapping.get(key, ""))
+            for i, (column, key) in enumerate(zip(part.columns, keys, strict=True))
+        ]
+        shown["format"] = import_words.format_names(part.format)
+        # A record that could not be read (BadRecord) has no handles.
+        shown["with_profiles"] = any(
+            getattr(line["row"], "handles", {}).get("linkedin") for line in shown["rows"]
+        )
+        return shown
 
     def _posted_mapping(self, request, job) -> dict:
         mapping = {}
@@ -149,7 +172,8 @@ class ImportJobAdmin(ModelAdmin):
         writer.writerow([_("file"), _("line"), _("imported"), _("reason")])
         for kind, imported in (("errors", _("no")), ("problems", _("yes"))):
             for item in job.report.get(kind, []):
-                writer.writerow([item["file"], item["line"], imported, item["reason"]])
+                cells = [item["file"], str(item["line"]), str(imported), item["reason"]]
+                writer.writerow([neutralise(cell) for cell in cells])
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
         return response
@@ -159,6 +183,11 @@ class ImportJobAdmin(ModelAdmin):
         if not self.has_view_permission(request, job):
             raise PermissionDenied
         contact_url = reverse("admin:contacts_contact_change", args=[0]).replace("/0/", "/{}/")
-        context = self._context(request, str(job), job=job, contact_url=contact_url,
-                                file_names=[Path(p).name for _n, p in job.files])  # fmt: skip
+        context = self._context(
+            request, str(job), job=job, contact_url=contact_url,
+            file_names=[Path(p).name for _n, p in job.files],
+            parts=import_words.parts_in_words(job), basis=basis_label(job.basis),
+            kept_values=import_words.kept_values(job),
+            duplicates=import_words.probable_duplicates(job),
+        )  # fmt: skip
         return TemplateResponse(request, "admin/contacts/importjob/report.html", context)

@@ -1,5 +1,9 @@
 import secrets
+import shlex
+import sys
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -20,12 +24,13 @@ class Command(BaseCommand):
         User = get_user_model()
         admin = User.objects.filter(is_superuser=True).order_by("pk").first()
         if admin is not None:
+            login = admin.get_username()
             self.stdout.write(
                 _(
                     "An administrator exists (login: %(login)s). A forgotten password is "
-                    "replaced with: manage.py changepassword %(login)s"
+                    "replaced with: %(command)s"
                 )
-                % {"login": admin.get_username()}
+                % {"login": login, "command": manage_command("changepassword", login)}
             )
             return
         email = env_str("ADMIN_EMAIL")
@@ -50,3 +55,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Password (shown once, write it down): %(password)s") % {"password": password}
             )
+
+
+def manage_command(*args: str) -> str:
+    """Return the shell command that runs manage.py with `args`, as typed from here."""
+    python, manage = Path(sys.executable), settings.BASE_DIR / "manage.py"
+    return shlex.join([_from_here(python), _from_here(manage), *args])
+
+
+def _from_here(path: Path) -> str:
+    """Return `path` relative to the current folder when it is inside it (shorter to type)."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.absolute())

@@ -33,7 +33,7 @@ def test_the_owner_imports_a_french_excel_file_from_the_admin(
     with page.expect_navigation():
         page.click("input[type=submit]")
 
-    expect(page.locator(".detected-format")).to_have_text("csv")
+    expect(page.locator(".detected-format")).to_have_text("Fichier CSV")
     rows = page.locator("table.preview-rows tbody tr")
     expect(rows).to_have_count(4)
     expect(rows.nth(0)).to_contain_text("Élodie Lefèvre")
