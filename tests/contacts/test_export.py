@@ -168,3 +168,25 @@ def test_the_export_reads_a_constant_number_of_queries(django_assert_max_num_que
         make_contact(email=f"c{i}@exemple.fr", tags=["A", "B"], sources=["csv"], company="X")
     with django_assert_max_num_queries(6):
         assert len(list(exporting.records(Contact.objects.all()))) == 30
+
+
+def _words_csv() -> list[dict]:
+    text = "".join(exporting.csv_chunks(Contact.objects.order_by("pk"), words=True))
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+
+
+def test_the_admin_csv_speaks_french_by_default():
+    elodie()
+    [row] = _words_csv()
+    assert row["Prénom"] == "Élodie"
+    assert row["Statut e-mail"] in {"Abonné", "Sans consentement", "En attente de confirmation"}
+    assert "first_name" not in row
+
+
+def test_the_admin_csv_speaks_english_to_an_english_interface():
+    from django.utils import translation
+
+    elodie()
+    with translation.override("en"):
+        [row] = _words_csv()
+    assert row["First name"] == "Élodie"
