@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format messages bench bench-send install install-test clean
+.PHONY: run test lint format messages bench bench-send install install-test clean bench-dashboard
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Carnet needs Python 3.11 or newer"'
@@ -44,6 +44,9 @@ bench: $(VENV)/.installed-bench
 
 bench-send: $(VENV)/.installed-bench
 	$(BIN)/python bench/send.py $(BENCH_ARGS)
+
+bench-dashboard: $(VENV)/.installed
+	$(BIN)/python bench/dashboard.py $(BENCH_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -110,3 +110,17 @@ def _in_region(value: str, region: str) -> str:
     ):
         return f"+{code}{national}"
     return ""
+
+
+def display_phone(value: str, region: str | None = None) -> str:
+    """Return a stored number as people write it: nationally for the business's country
+    ("06 12 34 56 78"), internationally for the others; a value Carnet cannot read as is."""
+    if not value.startswith("+"):
+        return value  # not in E.164: kept as the file wrote it
+    try:
+        number = phonenumbers.parse(value)
+    except phonenumbers.NumberParseException:
+        return value
+    home = phonenumbers.region_code_for_number(number) == (region or settings.PHONE_REGION)
+    style = phonenumbers.PhoneNumberFormat
+    return phonenumbers.format_number(number, style.NATIONAL if home else style.INTERNATIONAL)

@@ -136,8 +136,11 @@ def _clean_phones(row: Row, regions: tuple[str, ...]) -> None:
 
 def _keep_as_written(row: Row, kind: str, value: str, problem: str) -> None:
     kept = _("Kept as written, not used.")
+    size = max_length("ContactPoint", "value")
+    if len(value) > size:
+        kept = _("Kept as written (its first %(size)d characters), not used.") % {"size": size}
     row.problems.append(f"{problem} {kept}")
-    row.not_understood.append((kind, value))
+    row.not_understood.append((kind, value[:size]))
 
 
 def _phone(value: str, regions: tuple[str, ...]) -> str:

@@ -22,11 +22,19 @@ from contacts.importing import MAX_LISTED, pipeline, recognise, store, write
 from contacts.importing.clean import clean, left_out
 from contacts.importing.decode import UnreadableFile
 from contacts.importing.row import BadRecord
-from contacts.models import ConsentChange, Contact, ContactSource, ExternalKey, Handle, ImportJob
+from contacts.models import (
+    ConsentChange,
+    Contact,
+    ContactPoint,
+    ContactSource,
+    ExternalKey,
+    Handle,
+    ImportJob,
+)
 
 CHUNK = 2000
 # The tables an import reads by index: the planner must know how large they have grown.
-LOOKED_UP = (Contact, Handle, ExternalKey, ContactSource, Contact.tags.through)
+LOOKED_UP = (Contact, Handle, ExternalKey, ContactSource, ContactPoint, Contact.tags.through)
 
 
 class DryRun(Exception):

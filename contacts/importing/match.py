@@ -11,6 +11,7 @@ from operator import attrgetter
 
 from contacts.choices import Network
 from contacts.importing import store
+from contacts.importing.clean import max_length
 from contacts.importing.row import Row
 from contacts.models import Contact, ContactPoint, ExternalKey, Handle
 from contacts.names import names_differ
@@ -80,21 +81,11 @@ def find_contacts(rows: list[Row]) -> tuple[dict[tuple, list[int]], list[Slot]]:
     return known, _match(rows, known)
 
 
-def emails(row: Row) -> list[str]:
-    """Return every address of the row, the main one first."""
-    return [row.email, *(value for value, _label in row.other_emails)] if row.email else []
-
-
-def phones(row: Row) -> list[str]:
-    """Return every number of the row, the main one first."""
-    return [row.phone, *(value for value, _label in row.other_phones)] if row.phone else []
-
-
 def _keys(row: Row) -> list[tuple]:
     """Return the row's identifiers, strongest first: its addresses, its numbers, its
     profiles, its website (colleagues may share one), its key in the file."""
-    keys = [("email", email.lower()) for email in emails(row)]
-    keys += [("phone", phone) for phone in phones(row)]
+    keys = [("email", email.lower()) for email in row.emails()]
+    keys += [("phone", phone) for phone in row.phones()]
     if row.handles:
         handles = sorted(row.handles.items(), key=lambda item: item[0] == Network.WEBSITE)
         keys += [("handle", network, value) for network, value in handles]
@@ -103,45 +94,62 @@ def _keys(row: Row) -> list[tuple]:
     return keys
 
 
+def _fallback_key(row: Row, profile: str) -> str:
+    """Return the key that finds again, by name, a row whose profile is someone else's.
+
+    The profile is part of it: two namesakes on other profiles stay two people.
+    """
+    return f"{row.name_key}|{profile}"[: max_length("ExternalKey", "key")]
+
+
 def _known(rows: list[Row]) -> dict[tuple, list[int]]:
-    """Return the contacts each identifier of the rows already belongs to, oldest first."""
-    found: set[tuple] = set()
-    addresses = {email.lower() for row in rows for email in emails(row)}
-    # The partial unique index's own condition, word for word, so that it serves.
-    found |= {("email", *item) for item in store.select(
-        Contact, ["LOWER(email)", "id"], "LOWER(email)", addresses, EMAIL_INDEXED)}  # fmt: skip
-    numbers = {phone for row in rows for phone in phones(row)}
-    found |= {
-        ("phone", *item) for item in store.select(Contact, ["phone", "id"], "phone", numbers)
-    }
-    points = store.select(ContactPoint, ["kind", "LOWER(value)", "contact_id"], "LOWER(value)",
-                          addresses | numbers, "understood")  # fmt: skip
-    found |= set(points)
+    """Return the contacts each identifier of the rows already belongs to: for an address
+    or a number, those whose main one it is first, the oldest first."""
+    addresses = {email.lower() for row in rows for email in row.emails()}
+    numbers = {phone for row in rows for phone in row.phones()}
     handles = {(n, v) for row in rows for n, v in row.handles.items()}
-    found |= {("handle", *item) for item in store.select(
-        Handle, ["network", "value", "contact_id"], "value", {v for _n, v in handles},
-        leading=("network", {n for n, _v in handles}))}  # fmt: skip
-    keys = {(r.source, k) for r in rows for k in (r.external_key, r.name_key) if k}
-    found |= {("key", *item) for item in store.select(
-        ExternalKey, ["source", "key", "contact_id"], "key", {k for _s, k in keys},
-        leading=("source", {s for s, _k in keys}))}  # fmt: skip
+    keys = {(r.source, k) for r in rows for k in _file_keys(r)}
+    found = [
+        # The partial unique index's own condition, word for word, so that it serves.
+        [("email", *item) for item in store.select(
+            Contact, ["LOWER(email)", "id"], "LOWER(email)", addresses, EMAIL_INDEXED)],
+        [("phone", *item) for item in store.select(Contact, ["phone", "id"], "phone", numbers)],
+        store.select(ContactPoint, ["kind", "LOWER(value)", "contact_id"], "LOWER(value)",
+                     addresses | numbers, "understood"),
+        [("handle", *item) for item in store.select(
+            Handle, ["network", "value", "contact_id"], "value", {v for _n, v in handles},
+            leading=("network", {n for n, _v in handles}))],
+        [("key", *item) for item in store.select(
+            ExternalKey, ["source", "key", "contact_id"], "key", {k for _s, k in keys},
+            leading=("source", {s for s, _k in keys}))],
+    ]  # fmt: skip
     known: dict[tuple, list[int]] = {}
-    for *key, pk in found:
-        known.setdefault(tuple(key), []).append(pk)
-    for pks in known.values():
-        if len(pks) > 1:  # a number several contacts share: the oldest first
-            pks.sort()
+    for holders in found:  # main addresses and numbers before further ones
+        for *key, pk in sorted(holders):
+            known.setdefault(tuple(key), []).append(pk)
     return known
+
+
+def _file_keys(row: Row) -> list[str]:
+    """Return the keys the row may be known by in its source: the file's own, its name's,
+    and its name's beside each of its profiles (see _fallback_key)."""
+    keys = [row.external_key] if row.external_key else []
+    if row.name_key:
+        profiles = [v for n, v in row.handles.items() if n != Network.WEBSITE]
+        keys += [row.name_key, *(_fallback_key(row, profile) for profile in profiles)]
+    return keys
 
 
 class _Matcher:
     """Give each row the contact its strongest identifier names, in the chunk or the
     database.
 
-    A row never joins a contact whose address differs from its own: that is another person
-    sharing a phone or a profile (a switchboard, a shop), kept apart. Nor one whose name is
-    clearly another's (a couple's landline): kept apart too, and listed as a probable
-    duplicate; such a row is found again by its name in the file.
+    Only a main address shared by both identifies a person whatever the names. A row never
+    joins a contact whose main address differs from its own: another person sharing a
+    phone or a profile (a switchboard, a shop), kept apart. Nor one whose name is clearly
+    another's (a couple's landline, a family's address): kept apart too, and listed as a
+    probable duplicate; if it was that person's profile, the row is found again next time
+    by its name beside that profile.
     """
 
     def __init__(self, known: dict[tuple, list[int]]):
@@ -157,11 +165,12 @@ class _Matcher:
 
     def add(self, row: Row) -> None:
         keys = _keys(row)
-        slot, rivals = self._find(row, keys)
-        if slot is None and rivals and row.name_key:
-            row.external_key = row.external_key or row.name_key  # found by name next time
+        slot, rivals, taken = self._find(row, keys)
+        if slot is None and taken and taken[0] == "handle" and row.name_key:
+            # A profile held by someone else (unique: not stored for this row).
+            row.external_key = row.external_key or _fallback_key(row, taken[2])
             keys.append(("key", row.source, row.external_key))
-            slot, _rivals = self._find(row, keys[-1:])
+            slot, _rivals, _taken = self._find(row, keys[-1:])
         if slot is None:
             slot = Slot(NewContact(row), is_new=True, rivals=rivals)
         if not slot.rows:
@@ -174,16 +183,20 @@ class _Matcher:
             if slot not in holders:
                 holders.append(slot)
 
-    def _find(self, row: Row, keys: list[tuple]) -> tuple[Slot | None, list[Slot]]:
-        """Return the contact the row names, and those its identifiers named in vain."""
-        rivals = []
+    def _find(self, row: Row, keys: list[tuple]) -> tuple[Slot | None, list[Slot], tuple]:
+        """Return the contact the row names, those its identifiers named in vain (another
+        name: probable duplicates), and the first identifier that named them."""
+        rivals, taken = [], ()
         for key in keys:
             for candidate in self._candidates(key):
-                if key[0] == "email" or _same_person(candidate, row):
-                    return candidate, []
-                if _same_address(candidate, row) and candidate not in rivals:
-                    rivals.append(candidate)  # another name: a probable duplicate
-        return None, rivals
+                if _same_person(key, candidate, row):
+                    return candidate, [], ()
+                if _names_differ(candidate, row) and (
+                    key[0] == "email" or _same_address(candidate, row)
+                ):
+                    taken = taken or key
+                    rivals += [candidate] if candidate not in rivals else []
+        return None, rivals, taken
 
     def _candidates(self, key: tuple) -> list[Slot]:
         if key not in self.known:  # most rows: nobody has it yet, or one of the chunk
@@ -210,13 +223,20 @@ def _match(rows: list[Row], known: dict[tuple, list[int]]) -> list[Slot]:
     return matcher.slots
 
 
+def _same_person(key: tuple, slot: Slot, row: Row) -> bool:
+    """Return whether the row describes the slot's contact, found by `key`."""
+    if key[0] == "email":  # the main address of both identifies; a further one may be shared
+        main = row.email.lower() == key[1] == slot.email.lower()
+        return main or not _names_differ(slot, row)
+    return _same_address(slot, row) and not _names_differ(slot, row)
+
+
 def _same_address(slot: Slot, row: Row) -> bool:
     """Return whether nothing in the addresses tells the row from the slot's contact."""
-    return not (row.email and slot.email and slot.email.lower() not in map(str.lower, emails(row)))
+    mine = [email.lower() for email in row.emails()]
+    return not (mine and slot.email and slot.email.lower() not in mine)
 
 
-def _same_person(slot: Slot, row: Row) -> bool:
+def _names_differ(slot: Slot, row: Row) -> bool:
     contact = slot.contact
-    return _same_address(slot, row) and not names_differ(
-        (contact.first_name, contact.last_name), (row.first_name, row.last_name)
-    )
+    return names_differ((contact.first_name, contact.last_name), (row.first_name, row.last_name))

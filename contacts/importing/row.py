@@ -41,6 +41,14 @@ class Row:
     # (kind, value): ("phone", "555 0123"), ("email", "mael.menard@exemple").
     not_understood: list[tuple[str, str]] = field(default_factory=list)
 
+    def emails(self) -> list[str]:
+        """Return every address of the row, the main one first."""
+        return [self.email, *(value for value, _label in self.other_emails)] if self.email else []
+
+    def phones(self) -> list[str]:
+        """Return every number of the row, the main one first."""
+        return [self.phone, *(value for value, _label in self.other_phones)] if self.phone else []
+
     def is_empty(self) -> bool:
         return not (self.first_name or self.last_name or self.email or self.phone or self.handles)
 

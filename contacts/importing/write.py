@@ -6,7 +6,6 @@
 3. Write it all with bulk inserts and one bulk update, in the caller's transaction.
 """
 
-import ipaddress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -15,7 +14,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from contacts.choices import BLOCKED_STATUSES
+from contacts.choices import BLOCKED_STATUSES, Network
 from contacts.importing import MAX_LISTED, consent, store
 from contacts.importing.match import (
     CONTACT_COLUMNS,
@@ -251,7 +250,7 @@ def _consent_rows(slots: list[Slot], change: ConsentChange, now) -> list[tuple]:
         if (contact.email_status, contact.consent_basis) == (slot.old_status, slot.old_basis):
             continue
         values = (contact.pk, _when(slot.proof_at), slot.old_status, contact.email_status,
-                  contact.consent_basis, _ip(slot.proof_ip) or change.ip,
+                  contact.consent_basis, slot.proof_ip or change.ip,
                   "; ".join(slot.proofs))  # fmt: skip
         for index, value in zip(own, values, strict=True):
             record[index] = value
@@ -276,15 +275,6 @@ def _when(value: str):
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=UTC)
     return connection.ops.adapt_datetimefield_value(moment)
-
-
-def _ip(value: str) -> str | None:
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
 
 
 def _wanted_links(slots: list[Slot], tags: dict) -> dict[str, set]:
@@ -365,18 +355,18 @@ def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[
 def _claimable(added: dict, had: dict, known: dict) -> tuple[list, list]:
     """Return the handles and keys that break no unique constraint.
 
-    An identifier goes to one contact only: the one already holding it, else the first of
-    the chunk to claim it; a contact keeps one handle per network. The others are dropped
-    (the row matched its contact on something stronger: an email, a phone).
+    A profile or a key goes to one contact only: the one already holding it, else the
+    first of the chunk to claim it (a row whose profile is someone else's is found again
+    by its name beside it, see match.py); a website may be shared (colleagues). A contact
+    keeps one handle per network.
     """
     networks = {(c, n) for c, n, _v in had["handle"]}
     claimed: set[tuple] = set()
     handles, keys = [], []
     for c, n, v in sorted(added.get("handle", ())):
-        if (
-            _holder(known, ("handle", n, v), c) == c
-            and (c, n) not in networks
-            and (n, v) not in claimed
+        unique = n != Network.WEBSITE
+        if (c, n) not in networks and not (
+            unique and (_holder(known, ("handle", n, v), c) != c or (n, v) in claimed)
         ):
             networks.add((c, n))
             claimed.add((n, v))

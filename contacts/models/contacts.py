@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models.functions import Lower
+from django.db.models.functions import Collate, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +18,7 @@ from contacts.choices import (
     check_transition,
 )
 from contacts.phones import normalise_phone
+from crm.lib.collation import NAME_COLLATION
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -85,6 +86,14 @@ def mailable_condition(prefix: str = "") -> models.Q:
     )
 
 
+def by_name(field: str) -> Collate:
+    """Return `field` compared as the language orders names."""
+    return Collate(models.F(field), NAME_COLLATION)
+
+
+NAME_ORDER = [by_name("last_name").asc(), by_name("first_name").asc(), models.F("id").asc()]
+
+
 class ContactQuerySet(models.QuerySet):
     def mailable(self) -> "ContactQuerySet":
         """Return the contacts a marketing email may be sent to now (DESIGN.md, Consent)."""
@@ -145,7 +154,7 @@ class Contact(models.Model):
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        ordering = ["last_name", "first_name", "id"]
+        ordering = NAME_ORDER
         constraints = [
             # Emails are matched ignoring case: Jean@X.fr and jean@x.fr are one person.
             models.UniqueConstraint(
@@ -161,7 +170,7 @@ class Contact(models.Model):
         # consent basis, which a filter keeps most rows of, nor on the last contact date,
         # which segments compare as a date (an index on the column could not serve).
         indexes = [
-            models.Index(fields=["last_name", "first_name", "id"]),
+            models.Index(*NAME_ORDER, name="contact_name_order"),
             models.Index(fields=["email"]),
             models.Index(fields=["email_status"]),
             models.Index(fields=["phone"]),

@@ -4,13 +4,16 @@ SQLite's own LIKE, lower() and upper() fold ASCII letters only. Django's icontai
 iexact are LIKE on SQLite, and the unique constraints on emails, tags and companies are
 on lower(); replacing all three with Unicode-aware versions makes search, lookups and
 uniqueness ignore case for accented letters too. PostgreSQL already does. An `unaccent`
-function, as PostgreSQL's extension has, serves the accent-insensitive search.
+function, as PostgreSQL's extension has, serves the accent-insensitive search, and a
+collation of names by the Unicode Collation Algorithm (pyuca), as PostgreSQL's ICU one
+does, sorts "Œuvray" before "Roché".
 """
 
 import re
 from functools import lru_cache
 
 from crm.lib.accents import fold
+from crm.lib.collation import NAME_COLLATION, compare_names
 
 
 def _lower(value):
@@ -56,3 +59,4 @@ def install(sender, connection, **kwargs) -> None:
     raw.create_function("like", 2, _like, deterministic=True)
     raw.create_function("like", 3, _like, deterministic=True)
     raw.create_function("unaccent", 1, _unaccent, deterministic=True)
+    raw.create_collation(NAME_COLLATION, compare_names)

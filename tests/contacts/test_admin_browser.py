@@ -42,7 +42,7 @@ def test_the_owner_adds_finds_tags_and_exports_a_contact_in_french(
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Élodie Lefèvre-Brûlé")
-    expect(rows.first).to_contain_text("+33612345678")
+    expect(rows.first).to_contain_text("06 12 34 56 78")
 
     _select_all_and_run(page, "add_tag", tag="Clientèle fidèle")
     assert "1 contact étiqueté « Clientèle fidèle »." in page.inner_text(".messagelist .success")

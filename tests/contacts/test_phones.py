@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contacts.phones import normalise_phone
+from contacts.phones import display_phone, normalise_phone
 
 
 @pytest.mark.parametrize(
@@ -81,3 +81,37 @@ def test_the_fast_path_answers_as_phonenumbers_does(region, prefix, digits, sepa
         assert normalise_phone(typed, region) == expected
     except ValidationError:
         assert expected is None
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+33620212223", "06 20 21 22 23"),
+        ("+33142685300", "01 42 68 53 00"),
+        ("+4915123456789", "+49 1512 3456789"),  # another country: written internationally
+        ("+12025550123", "+1 202-555-0123"),
+        ("+590690123456", "+590 690 12 34 56"),  # Guadeloupe has its own region
+        ("06 2O", "06 2O"),  # kept as written: Carnet could not read it
+        ("", ""),
+    ],
+)
+def test_it_shows_a_number_in_its_countrys_national_format(stored, shown):
+    assert display_phone(stored, "FR") == shown
+
+
+def test_another_business_country_writes_french_numbers_internationally():
+    assert display_phone("+33620212223", "BE") == "+33 6 20 21 22 23"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=100000000, max_value=799999999)
+    .map(lambda national: f"+33{national}")
+    .filter(lambda stored: phonenumbers.is_valid_number(phonenumbers.parse(stored)))
+)
+def test_a_number_shown_reads_back_as_the_number_stored(stored):
+    shown = display_phone(stored, "FR")
+    assert shown == phonenumbers.format_number(
+        phonenumbers.parse(stored), phonenumbers.PhoneNumberFormat.NATIONAL
+    )
+    assert normalise_phone(shown, "FR") == stored

@@ -66,8 +66,10 @@ def _subscribed(row: Row, record: Record) -> None:
         ),
     ]
     row.proof = _("Mailchimp: subscribed (%(steps)s)") % {"steps": ", ".join(filter(None, steps))}
-    row.proof_at = utc_time(pick(record, "confirm time")) or utc_time(pick(record, "optin time"))
-    row.proof_ip = valid_ip(pick(record, "confirm ip")) or valid_ip(pick(record, "optin ip"))
+    # The original opt-in is the consent; the confirmation, when there was one, is in the
+    # proof's words.
+    row.proof_at = utc_time(pick(record, "optin time")) or utc_time(pick(record, "confirm time"))
+    row.proof_ip = valid_ip(pick(record, "optin ip")) or valid_ip(pick(record, "confirm ip"))
 
 
 def _step(message: str, when: str, ip: str) -> str:

@@ -9,6 +9,7 @@ from contacts.choices import ConsentBasis, Source
 from contacts.importing import MAX_LISTED, jobs
 from contacts.importing.decode import UnreadableFile
 from contacts.importing.formats import FORMAT_CHOICES
+from contacts.models import Contact
 
 SHOWN = 20  # rows in error, and rows with a problem, printed on stderr
 
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         self._show(
             _("Rows imported with a problem:"), problems, job.report.get("problems_total", 0)
         )
+        self._show_pairs(job)
         self._show_formats(job)
         self.stdout.write(
             f"created={job.created} updated={job.updated} unchanged={job.unchanged} "
@@ -67,6 +69,23 @@ class Command(BaseCommand):
                 _("%(file)s: %(format)s (%(code)s)")
                 % {"file": part["file"], "format": names[part["format"]], "code": part["format"]}
             )
+
+    def _show_pairs(self, job) -> None:
+        """Print on stderr the first probable duplicates and values kept, by name."""
+        duplicates = job.report.get("duplicates", [])[:SHOWN]
+        conflicts = job.report.get("conflicts", [])[:SHOWN]
+        ids = {d[k] for d in duplicates for k in ("contact", "other")}
+        names = {c.pk: f"{c} (n° {c.pk})" for c in Contact.objects.filter(pk__in=ids | {
+            c["contact"] for c in conflicts})}  # fmt: skip
+        if duplicates:
+            self.stderr.write(_("Probable duplicates, not merged (to review in the admin):"))
+        for pair in duplicates:
+            self.stderr.write(f"{names.get(pair['contact'], pair['name'])} ≈ "
+                              f"{names.get(pair['other'], pair['other'])}")  # fmt: skip
+        if conflicts:
+            self.stderr.write(_("Values kept where the file said otherwise:"))
+        for item in conflicts:
+            self.stderr.write(_conflict(item, names))
 
     def _show(self, title: str, items: list[dict], total: int) -> None:
         """Print the first of the report's rows on stderr, and how many more there are."""
@@ -85,7 +104,7 @@ class Command(BaseCommand):
             )
 
     def _progress(self, job) -> None:
-        sys.stderr.write(f"\r{job.rows_done} rows imported…")
+        sys.stderr.write("\r" + _("%(rows)s rows imported…") % {"rows": job.rows_done})
         sys.stderr.flush()
 
 
@@ -94,4 +113,14 @@ def _readable(path: Path) -> Path:
         with path.open("rb"):
             return path
     except OSError as e:
-        raise CommandError(f"cannot read {path}: {e.strerror}") from e
+        message = _("cannot read %(path)s: %(reason)s") % {"path": path, "reason": e.strerror}
+        raise CommandError(message) from e
+
+
+def _conflict(item: dict, names: dict) -> str:
+    """Return one value kept where the file said otherwise, in words."""
+    field = Contact._meta.get_field(item["field"]).verbose_name
+    return _("line %(line)s: %(name)s, %(field)s: “%(kept)s” kept, the file said “%(said)s”") % {
+        "line": item["line"], "name": names.get(item["contact"], item["contact"]),
+        "field": field, "kept": item["existing"], "said": item["incoming"],
+    }  # fmt: skip

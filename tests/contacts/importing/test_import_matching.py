@@ -1,6 +1,9 @@
 """Who is who, again: shared numbers, further addresses, typos and countries (issue 10)."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from contacts.models import Contact, ContactPoint, ImportJob
 from tests.contacts.importing.conftest import counts, run_import
@@ -130,3 +133,53 @@ def test_country_names_and_codes_are_read(tmp_path, written, code):
 def test_email_domains_are_stored_in_lower_case(tmp_path):
     run_import(tmp_path, "g.csv", GOOGLE + "Ada,Lovelace,Ada.Lovelace@EXEMPLE.Fr,,\n")
     assert Contact.objects.get().email == "Ada.Lovelace@exemple.fr"
+
+
+def test_a_further_address_shared_by_another_name_is_a_probable_duplicate(tmp_path):
+    claire = GOOGLE + "Claire,Petit,claire@petit.fr ::: famille@petit.fr,,\n"
+    run_import(tmp_path, "a.csv", claire)
+    hugo = GOOGLE + "Hugo,Petit,famille@petit.fr,,\n"
+    assert counts(run_import(tmp_path, "b.csv", hugo))["created"] == 1
+    assert Contact.objects.get(first_name="Hugo").email == "famille@petit.fr"
+    assert Contact.objects.get(first_name="Claire").email == "claire@petit.fr"
+    assert counts(run_import(tmp_path, "b.csv", hugo))["created"] == 0
+
+
+def test_a_namesake_on_another_number_stays_apart(tmp_path):
+    Contact.objects.create(first_name="Luc", last_name="Bernard", phone="+33140000001")
+    Contact.objects.create(first_name="Jérôme", last_name="Dupré", phone="+33612345678")
+    run_import(tmp_path, "a.csv", GOOGLE + "Jean,Martin,,06 12 34 56 78,\n")
+    run_import(tmp_path, "b.csv", GOOGLE + "Jean,Martin,,01 40 00 00 01,\n")
+    jeans = Contact.objects.filter(first_name="Jean").order_by("pk")
+    assert [j.phone for j in jeans] == ["+33612345678", "+33140000001"]
+
+
+def test_colleagues_share_their_companys_website(tmp_path):
+    text = (
+        "First Name,Last Name,E-mail 1 - Value,Website 1 - Value\n"
+        "Anne,Xavier,,https://acme.exemple.fr\nBob,Yann,,https://acme.exemple.fr\n"
+    )
+    assert counts(run_import(tmp_path, "g.csv", text))["created"] == 2
+    sites = {c.first_name: c.handles.get().value for c in Contact.objects.all()}
+    assert sites == {"Anne": "https://acme.exemple.fr", "Bob": "https://acme.exemple.fr"}
+    assert counts(run_import(tmp_path, "g.csv", text))["created"] == 0
+
+
+def test_the_command_names_the_probable_duplicates_and_the_values_kept(tmp_path):
+    Contact.objects.create(first_name="Jérôme", last_name="Dupré", phone="+33612345678")
+    Contact.objects.create(first_name="Anne", email="anne@exemple.fr", city="Dole")
+    path = tmp_path / "g.csv"
+    path.write_text(
+        "Prénom;Nom;Courriel;Portable;Ville\n"
+        "Sophie;Étienne;;06 12 34 56 78;\nAnne;;anne@exemple.fr;;Lyon\n"
+    )
+    err = io.StringIO()
+    call_command("import_contacts", str(path), stdout=io.StringIO(), stderr=err)
+    lines = err.getvalue().splitlines()
+    sophie, jerome = (Contact.objects.get(first_name=n).pk for n in ("Sophie", "Jérôme"))
+    assert "Doublons probables, non fusionnés (à revoir dans l’administration) :" in lines
+    assert f"Sophie Étienne (n° {sophie}) ≈ Jérôme Dupré (n° {jerome})" in lines
+    anne = Contact.objects.get(first_name="Anne").pk
+    assert (
+        f"ligne 3 : Anne (n° {anne}), ville : « Dole » gardé, le fichier disait « Lyon »" in lines
+    )
