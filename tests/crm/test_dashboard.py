@@ -44,7 +44,6 @@ def some_people() -> None:
     make_contact(first_name="Zoé", email="zoe@exemple.fr", email_status="unsubscribed")
     make_contact(first_name="Jules", phone="+33612345678", sources=["vcard"])
     make_contact(first_name="Nina", handles={"instagram": "nina"}, sources=["instagram"])
-    # fmt: skip
 
 
 def _names(client, url: str) -> set[str]:
