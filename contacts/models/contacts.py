@@ -260,8 +260,13 @@ class Handle(models.Model):
         verbose_name = _("social handle")
         verbose_name_plural = _("social handles")
         constraints = [
-            # A handle identifies one person: two contacts cannot share it.
-            models.UniqueConstraint(fields=["network", "value"], name="handle_unique"),
+            # A profile identifies one person: two contacts cannot share it. A website
+            # names a business, which colleagues share.
+            models.UniqueConstraint(
+                fields=["network", "value"],
+                condition=~models.Q(network=Network.WEBSITE),
+                name="handle_unique",
+            ),
             models.UniqueConstraint(fields=["contact", "network"], name="handle_one_per_network"),
         ]
 
