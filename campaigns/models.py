@@ -207,7 +207,7 @@ class TrackingEvent(models.Model):
 def _no_merge_syntax(value: str) -> None:
     # The brand goes into the campaign's template: braces there would be read as merge fields.
     if any(mark in value for mark in ("{{", "{%", "{#", "}}", "%}", "#}")):
-        raise ValidationError(_("Braces such as {{ or {% cannot be used here."))
+        raise ValidationError(_("Merge fields and template tags cannot be used here."))
 
 
 class Business(models.Model):
@@ -260,6 +260,8 @@ class Business(models.Model):
 
     def sender_identity(self) -> str:
         """Return the line that names who writes: legal name and SIRET when given."""
+        if not self.legal_name and not self.siret:
+            return ""  # the name above already says who writes
         parts = [self.legal_name or self.name]
         if self.siret:
             parts.append(_("SIRET %(number)s") % {"number": self.siret})

@@ -10,6 +10,7 @@ import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
+from js_asset import static_lazy
 
 from campaigns.editor import allow_email_blocks
 from crm.lib.env import env_bool, env_float, env_int, env_list, env_secret, env_str
@@ -224,7 +225,7 @@ CAMPAIGN_PAUSE_MIN_SENT = env_int("CAMPAIGN_PAUSE_MIN_SENT", 500)
 # The processor is given as a function: django-prose-editor 0.28 imports a dotted path wrongly.
 DJANGO_PROSE_EDITOR_EXTENSIONS = [
     {
-        "js": ["campaigns/editor/email-blocks.js"],
+        "js": [static_lazy("campaigns/editor/email-blocks.js")],
         "extensions": {"EmailBlocks": allow_email_blocks},
     }
 ]

@@ -30,7 +30,9 @@ async function insertButton(editor, labels) {
   const dialog = updateAttrsDialog(fields, { title: labels.dialog, submitText: labels.submit })
   const answer = await dialog(editor, { text: "", href: "https://" })
   if (!answer || !answer.text || !answer.href) return
-  editor.chain().focus().insertContent({
+  // At the end of the document, after the current block: the button stands on its own line.
+  const end = editor.state.selection.$to.after(1)
+  editor.chain().focus().insertContentAt(end, {
     type: "paragraph",
     content: [{
       type: "text", text: answer.text,

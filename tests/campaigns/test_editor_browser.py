@@ -1,0 +1,75 @@
+"""The owner writes a campaign with the editor, no HTML typed, and previews it on a phone."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from campaigns.models import Business, Campaign
+from tests.conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SHOTS = "docs/screenshots"
+
+
+def test_the_owner_composes_with_the_editor_and_previews_on_a_phone(
+    live_server, page, alice, audience
+):
+    Business.objects.create(name="Boulangerie Lefèvre", postal_address="25000 Besançon")
+    log_in(page, live_server.url, "alice")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/admin/campaigns/campaign/add/")
+    expect(page.locator("#campaign-steps")).to_contain_text("Rédiger")
+    page.fill("#id_name", "Soldes d’hiver")
+    page.fill("#id_subject", "Nos soldes commencent")
+    editor = page.locator(".field-html_body .tiptap.ProseMirror")
+    editor.click()
+    page.keyboard.type("# Les soldes")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Bonjour ")
+    page.get_by_role("button", name="Prénom").click()
+    page.keyboard.type(", tout est à ")
+    page.keyboard.press("Control+b")
+    page.keyboard.type("moitié prix")
+    page.keyboard.press("Control+b")
+    page.keyboard.type(" sur notre site")
+    for _ in range(len("site")):
+        page.keyboard.press("Shift+ArrowLeft")
+    page.locator(".prose-menubar__button[title*='link' i]").first.click()
+    dialog = page.locator("dialog[open]")
+    dialog.locator("input[name=href]").fill("https://boulangerie-lefevre.fr")
+    dialog.locator("button[type=submit]").click()
+    expect(editor.locator("a[href='https://boulangerie-lefevre.fr']")).to_have_text("site")
+    paragraph = editor.locator("p").first
+    box = paragraph.bounding_box()
+    paragraph.click(position={"x": box["width"] - 4, "y": box["height"] / 2})  # its end
+    page.get_by_role("button", name="Bouton", exact=True).click()
+    dialog = page.locator("dialog[open]")
+    dialog.locator("input[name=text]").fill("Voir les soldes")
+    dialog.locator("input[name=href]").fill("https://boulangerie-lefevre.fr/soldes")
+    dialog.locator("button[type=submit]").click()
+    expect(editor.locator("a.button")).to_have_text("Voir les soldes")
+    expect(page.locator("#audience-live")).to_contain_text("3 contacts peuvent la recevoir")
+    page.screenshot(path=f"{SHOTS}/editor.png", full_page=True)
+    with page.expect_navigation():
+        page.click("input[name=_save]")
+    expect(page.locator(".messagelist li.success")).to_contain_text("enregistrée comme brouillon")
+
+    body = Campaign.objects.get().html_body
+    assert "<h1>Les soldes</h1>" in body and "{{ first_name }}" in body
+    assert "<strong>moitié prix</strong>" in body
+    assert re.search(r'<a href="https://boulangerie-lefevre.fr"[^>]*>site</a>', body)
+    assert 'class="button"' in body
+
+    with page.expect_navigation():
+        page.click("#preview-link")
+    phone = page.frame_locator("#preview-phone")
+    expect(phone.locator("h1")).to_have_text("Les soldes")
+    expect(phone.locator("body")).to_contain_text("Bonjour Élodie, tout est à moitié prix")
+    expect(phone.locator("a.button")).to_have_text("Voir les soldes")
+    expect(phone.locator("body")).to_contain_text("25000 Besançon")
+    width = phone.locator("html").evaluate(
+        "e => e.scrollWidth <= e.ownerDocument.defaultView.innerWidth"
+    )
+    assert width
+    page.screenshot(path=f"{SHOTS}/preview-phone.png", full_page=True)
