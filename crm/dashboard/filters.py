@@ -10,7 +10,7 @@ PARAMETER = "reach"
 
 
 class ReachFilter(admin.SimpleListFilter):
-    title = _("how to reach them")
+    title = _("way to reach them")
     parameter_name = PARAMETER
 
     def lookups(self, request, model_admin):

@@ -182,3 +182,17 @@ def test_a_teammate_who_may_only_view_contacts_sees_the_dashboard(client, bob):
     some_people()
     client.force_login(bob)
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_page_shows_the_expired_figures_while_another_counts_them(client, alice):
+    counted = figures.refresh()
+    counted.update(took=3.0, computed_at=timezone.now() - figures.RECOUNT_AFTER * 2)
+    cache.set(figures.CACHE_KEY, counted)
+    cache.set(figures.COUNTING_KEY, True)
+    make_contact(first_name="Lou", email="lou@exemple.fr")
+
+    client.force_login(alice)
+    try:
+        assert client.get(reverse("admin:index")).context["reach"]["total"] == 0
+    finally:
+        cache.delete(figures.COUNTING_KEY)
