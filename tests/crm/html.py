@@ -1,5 +1,6 @@
 """Read admin pages as the owner sees them, with the standard library's HTML parser."""
 
+import json
 from html.parser import HTMLParser
 
 HIDDEN = {"script", "style", "template", "svg", "noscript"}
@@ -58,6 +59,9 @@ class _Text(HTMLParser):
                 self.parts.append(value)
             if name == "value" and dict(attrs).get("type") in ("submit", "button"):
                 self.parts.append(value)
+            if name == "data-inline-formset":  # inlines.js writes these links
+                options = json.loads(value)["options"]
+                self.parts += [options.get("addText", ""), options.get("deleteText", "")]
 
     def handle_endtag(self, tag):
         self.hidden -= tag in HIDDEN

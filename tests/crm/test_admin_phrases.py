@@ -115,3 +115,6 @@ def test_it_finds_a_stock_phrase_where_there_is_one():
         "avec succès"
     ]
     assert stock_phrases("Objet : Nos soldes. Le texte affiché après l’objet.") == []
+    add_text = '{"options": {"addText": "Ajouter un objet Note supplémentaire"}}'
+    inline = f"<div data-inline-formset='{add_text}'>"
+    assert stock_phrases(visible_text(inline)) == ["objet ", "supplémentaire"]

@@ -103,10 +103,6 @@ def test_the_menu_speaks_the_owners_words(transactional_db, live_server, page, a
     expect(page.locator("#content-main")).to_contain_text("Groupes")
     expect(page.locator('#carnet-nav a[aria-current="page"]')).to_have_text("Réglages")
     page.screenshot(path=SCREENSHOTS / "settings.png", full_page=True)
-    page.goto(f"{live_server.url}/admin/contacts/contact/")
-    page.screenshot(path="/tmp/shell-contacts.png", full_page=True)
-    page.goto(f"{live_server.url}/admin/contacts/contact/add/")
-    page.screenshot(path="/tmp/shell-contact-add.png", full_page=True)
 
     page.context.clear_cookies()
     log_in(page, live_server.url, "bob")
