@@ -3,6 +3,8 @@
 `context(request)` is all the page needs; bench/ calls it to time the dashboard.
 """
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -36,8 +38,9 @@ def context(request: HttpRequest) -> dict:
 
 
 def _list_url(**params: str) -> str:
-    query = "&".join(f"{name}={value}" for name, value in params.items())
-    return reverse("admin:contacts_contact_changelist") + (f"?{query}" if query else "")
+    """Return the contact list's address, filtered by `params` (source, reach)."""
+    query = f"?{urlencode(params)}" if params else ""
+    return reverse("admin:contacts_contact_changelist") + query
 
 
 def _reach(counts: dict) -> dict:

@@ -196,3 +196,12 @@ def test_a_page_shows_the_expired_figures_while_another_counts_them(client, alic
         assert client.get(reverse("admin:index")).context["reach"]["total"] == 0
     finally:
         cache.delete(figures.COUNTING_KEY)
+
+
+def test_it_speaks_english_when_chosen(client, alice):
+    some_people()
+    client.force_login(alice)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "of your 6 contacts can receive your emails now" in page
+    assert "What to do next" in page

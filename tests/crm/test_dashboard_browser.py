@@ -108,3 +108,7 @@ def test_the_menu_speaks_the_owners_words(transactional_db, live_server, page, a
     log_in(page, live_server.url, "bob")
     expect(page.locator("#carnet-nav a")).to_have_text(["Tableau de bord", "Contacts"])
     expect(page.locator("body")).not_to_contain_text("Utilisateurs")
+
+    with page.expect_navigation():  # admin.js sends the language menu's form
+        page.select_option("#interface-language", "en")
+    expect(page.locator("#carnet-nav a")).to_have_text(["Dashboard", "Contacts"])
