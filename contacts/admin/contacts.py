@@ -1,53 +1,21 @@
-import re
-
-import phonenumbers
 from django import forms
-from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
 from django.urls import path
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from contacts import search
 from contacts.admin import actions, merge, person
 from contacts.admin.consent import ConsentEventInline
-from contacts.admin.filters import HasEmailFilter, HasPhoneFilter, SourceFilter
+from contacts.admin.filters import HasEmailFilter, HasPhoneFilter, InUseFilter, SourceFilter
 from contacts.admin.paging import ContactPaginator
 from contacts.choices import BLOCKED_STATUSES, Source
 from contacts.models import Activity, Contact, ContactPoint, ContactSource, Handle, Note
 from contacts.models.contacts import by_name
-from contacts.phones import display_phone, normalise_phone
+from contacts.phones import display_phone
 from crm.admin import ModelAdmin
-from crm.lib.accents import Unaccent, fold
-
-SEARCHED = ("first_name", "last_name", "email", "company__name")
-# A search that looks like a phone number: digits with the usual separators.
-_PHONE_LIKE = re.compile(r"^\+?[\d\s.\-()/]{2,}$")
-
-
-def _phone_prefix(term: str) -> str:
-    """Return the start of the E.164 numbers a phone-like search names, else ""."""
-    term = term.strip()
-    if not _PHONE_LIKE.match(term):
-        return ""
-    digits = re.sub(r"\D", "", term)
-    if term.startswith("+"):
-        return "+" + digits
-    if digits.startswith("00"):
-        return "+" + digits[2:]
-    if digits.startswith("0") and len(digits) >= 2:
-        return f"+{phonenumbers.country_code_for_region(settings.PHONE_REGION)}{digits[1:]}"
-    try:  # a whole number as Excel left it, without its 0 ("612345678"), as imports read it
-        return normalise_phone(term)
-    except ValidationError:
-        return ""
-
-
-def _has_point(**lookup) -> Exists:
-    """Return whether the contact has another address or number matching `lookup`."""
-    return Exists(ContactPoint.objects.filter(contact=OuterRef("pk"), **lookup))
 
 
 class ContactForm(forms.ModelForm):
@@ -108,29 +76,21 @@ class NoteInline(admin.TabularInline):
 @admin.register(Contact)
 class ContactAdmin(ModelAdmin):
     form = ContactForm
-    # Seven columns that fit 1366 px with long names, addresses and tags (they wrap);
-    # the sources are a filter and on the contact's page.
-    list_display = (
-        "name",
-        "email",
-        "phone_number",
-        "company",
-        "tag_list",
-        "email_status",
-        "created_at",
-    )
+    # Six columns that fit 1366 px with long names, addresses and tags (they wrap): the
+    # company under the name, the sources as a filter and on the contact's page.
+    list_display = ("name", "email", "phone_number", "tag_list", "email_status", "created")
     list_display_links = ("name",)
     list_filter = (
-        ("tags", admin.RelatedOnlyFieldListFilter),
+        ("tags", InUseFilter),
         "email_status",
         "consent_basis",
         SourceFilter,
-        ("company", admin.RelatedOnlyFieldListFilter),
+        ("company", InUseFilter),
         HasEmailFilter,
         HasPhoneFilter,
     )
-    # get_search_results searches SEARCHED ignoring accents, and phones from their start.
-    search_fields = SEARCHED
+    # get_search_results (contacts.search) searches these ignoring accents, and phones.
+    search_fields = search.SEARCHED
     autocomplete_fields = ("company", "tags")
     readonly_fields = ("source_list", "created_at", "updated_at", "last_contacted_at")
     fieldsets = (
@@ -170,21 +130,9 @@ class ContactAdmin(ModelAdmin):
         return queryset.select_related("company").prefetch_related("tags")
 
     def get_search_results(self, request, queryset, search_term):
-        """Search names, emails and company ignoring accents ("Jerome" finds "Jérôme"), and
-        phones typed any usual way ("06 12 34" finds +33612345678), the contact's other
-        addresses and numbers included."""
-        if not search_term.strip():
-            return queryset, False
-        every_word = Q()
-        for word in search_term.split():
-            any_field = Q()
-            for name in SEARCHED:
-                any_field |= Q(**{f"_{name}__icontains": fold(word)})
-            every_word &= any_field | _has_point(value__icontains=word)
-        if prefix := _phone_prefix(search_term):
-            every_word |= Q(phone__startswith=prefix) | _has_point(value__startswith=prefix)
-        folded = queryset.alias(**{f"_{name}": Unaccent(name) for name in SEARCHED})
-        return folded.filter(every_word), False
+        """Search names, addresses and companies ignoring accents, and phones typed any
+        usual way, the contact's further addresses and numbers included (contacts.search)."""
+        return search.search(queryset, search_term), False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """Lead the page with the person: how to reach them, consent, tags, timeline."""
@@ -196,7 +144,13 @@ class ContactAdmin(ModelAdmin):
 
     @admin.display(description=_("name"), ordering=by_name("last_name"))
     def name(self, contact):
-        return str(contact)
+        if contact.company is None:
+            return str(contact)
+        return format_html('{}<span class="contact-company">{}</span>', contact, contact.company)
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, contact):
+        return date_format(localtime(contact.created_at), "SHORT_DATE_FORMAT")
 
     @admin.display(description=_("phone"), ordering="phone")
     def phone_number(self, contact):

@@ -1,8 +1,19 @@
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from contacts.choices import Source
+
+
+class InUseFilter(admin.RelatedFieldListFilter):
+    """List the tags or companies that some contact has, as RelatedOnlyFieldListFilter
+    does, without reading every contact: one indexed look-up per tag or company."""
+
+    def field_choices(self, field, request, model_admin):
+        used = Exists(model_admin.model.objects.filter(**{self.field_path: OuterRef("pk")}))
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        related = field.related_model._default_manager.filter(used)
+        return [(item.pk, str(item)) for item in related.order_by(*ordering)]
 
 
 class SourceFilter(admin.SimpleListFilter):

@@ -10,7 +10,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from contacts import timeline
-from contacts.choices import EmailStatus, Network
+from contacts.choices import ConsentMethod, EmailStatus, Network
 from contacts.models import ConsentEvent, Contact, ContactPoint, Handle
 from contacts.phones import display_phone
 
@@ -95,34 +95,51 @@ def consent_sentence(contact: Contact) -> str:
     if not contact.email:
         return _("Cannot receive your emails: no email address.")
     event = contact.consent_events.filter(to_status=contact.email_status).order_by("-at").first()
+    if contact.email_status == EmailStatus.SUBSCRIBED and not contact.consent_basis:
+        return _("Will not receive your emails: no basis for emailing recorded.")
+    if event is None:  # a contact written below the ORM, without its consent history
+        return _unrecorded(contact)
     facts = {"date": _when(event), "how": _how(event)}
-    sentences = {
-        EmailStatus.SUBSCRIBED: _("Can receive your emails: subscribed on %(date)s, %(how)s."),
+    return _sentences(bool(facts["how"]))[contact.email_status] % facts
+
+
+def _sentences(with_means: bool) -> dict[str, str]:
+    """Return the sentence of each status, naming the means of the change or not."""
+    return {
+        EmailStatus.SUBSCRIBED: _("Can receive your emails: subscribed on %(date)s, %(how)s.")
+        if with_means
+        else _("Can receive your emails: subscribed on %(date)s."),
         EmailStatus.PENDING: _(
             "Will not receive your emails yet: awaiting confirmation since %(date)s."
         ),
         EmailStatus.NO_CONSENT: _("Will not receive your emails: no consent recorded."),
         EmailStatus.UNSUBSCRIBED: _(
             "Will not receive your emails: unsubscribed on %(date)s, %(how)s."
-        ),
+        )
+        if with_means
+        else _("Will not receive your emails: unsubscribed on %(date)s."),
         EmailStatus.BOUNCED: _("Will not receive your emails: the address bounced on %(date)s."),
         EmailStatus.COMPLAINED: _(
             "Will not receive your emails: marked your email as spam on %(date)s."
         ),
     }
-    if contact.email_status == EmailStatus.SUBSCRIBED and not contact.consent_basis:
-        return _("Will not receive your emails: no basis for emailing recorded.")
-    return sentences[contact.email_status] % facts
 
 
-def _when(event: ConsentEvent | None) -> str:
-    return date_format(localtime(event.proof_at or event.at), "DATE_FORMAT") if event else "?"
+def _unrecorded(contact: Contact) -> str:
+    if contact.email_status == EmailStatus.SUBSCRIBED:
+        return _("Can receive your emails.")
+    status = contact.get_email_status_display().lower()
+    return _("Will not receive your emails: %(status)s.") % {"status": status}
 
 
-def _how(event: ConsentEvent | None) -> str:
-    """Return "by import (clients.csv)" and the like: the means and its proof."""
-    if event is None:
-        return _("by an unknown means")
+def _when(event: ConsentEvent) -> str:
+    return date_format(localtime(event.proof_at or event.at), "DATE_FORMAT")
+
+
+def _how(event: ConsentEvent) -> str:
+    """Return "by import (clients.csv)" and the like, or "" where Carnet itself did it."""
+    if event.how == ConsentMethod.SYSTEM:
+        return ""
     proof = event.proof_file_name or event.proof_form
     how = _("by %(means)s") % {"means": event.get_how_display().lower()}
     return f"{how} ({proof})" if proof else how

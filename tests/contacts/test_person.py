@@ -84,7 +84,7 @@ def test_the_page_leads_with_the_person_above_the_form(as_alice):
     page = as_alice.get(reverse("admin:contacts_contact_change", args=[contact.pk]))
     html = page.content.decode()
     person = html[html.index('class="person"') : html.index("</section>")]
-    assert html.index('class="person"') < html.index('id="contact_form"')
+    assert html.index('id="contact_form"') < html.index('class="person"') < html.index("<fieldset")
     for shown in (
         "Élodie Lefèvre",
         "Gérante · Boulangerie Lefèvre",
