@@ -58,14 +58,15 @@ def growth_svg(points: list[tuple[datetime, int]], monthly: bool) -> str:
         return ""
     top = max(total for _when, total in points)
     step = (WIDTH - LEFT) / len(points)
+    bar = min(step * 0.8, 48)  # a few days do not make a wall of blue
     room = HEIGHT - BOTTOM - 16
     columns = format_html_join(
         "",
         '<rect class="growth-bar" x="{}" y="{}" width="{}" height="{}">'
         "<title>{} : {}</title></rect>",
         (
-            (_n(LEFT + i * step + step * 0.1), _n(HEIGHT - BOTTOM - total / top * room),
-             _n(step * 0.8), _n(total / top * room), _when(when, monthly), _count(total))
+            (_n(LEFT + i * step + (step - bar) / 2), _n(HEIGHT - BOTTOM - total / top * room),
+             _n(bar), _n(total / top * room), _when(when, monthly), _count(total))
             for i, (when, total) in enumerate(points)
         ),
     )  # fmt: skip
