@@ -188,7 +188,7 @@ def test_it_exports_the_selection_as_csv(as_alice):
     text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
-    assert [(r["first_name"], r["last_name"]) for r in rows] == [("Élodie", "Lefèvre")]
+    assert [(r["Prénom"], r["Nom"]) for r in rows] == [("Élodie", "Lefèvre")]
 
 
 @pytest.mark.parametrize(

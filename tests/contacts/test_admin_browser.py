@@ -56,7 +56,7 @@ def test_the_owner_adds_finds_tags_and_exports_a_contact_in_french(
 
     assert raw.startswith(b"\xef\xbb\xbf")
     [row] = csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";")
-    assert (row["first_name"], row["last_name"]) == ("Élodie", "Lefèvre-Brûlé")
-    assert row["tags"] == "Clientèle fidèle"
-    assert row["sources"] == "manual"
+    assert (row["Prénom"], row["Nom"]) == ("Élodie", "Lefèvre-Brûlé")
+    assert row["Étiquettes"] == "Clientèle fidèle"
+    assert row["Sources"] == "Saisi à la main"
     assert Contact.objects.get().tags.get().name == "Clientèle fidèle"
