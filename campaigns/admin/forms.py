@@ -54,6 +54,14 @@ class CampaignForm(forms.ModelForm):
             self.initial["html_source"] = self.instance.html_body
             self.initial["html_body"] = ""  # the editor would drop what its schema lacks
 
+    def add_error(self, field, error):
+        # In HTML mode the owner sees the HTML box: the model's refusals of the body go there.
+        by_field = getattr(error, "error_dict", None)
+        writes_html = getattr(self, "cleaned_data", {}).get("body_format") == BodyFormat.HTML
+        if field is None and by_field and "html_body" in by_field and writes_html:
+            by_field["html_source"] = by_field.pop("html_body")
+        super().add_error(field, error)
+
     def clean(self):
         data = super().clean()
         if "html_body" not in self.fields:

@@ -18,17 +18,21 @@ def test_the_owner_composes_previews_tests_schedules_and_reads_the_report(
 ):
     log_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/admin/campaigns/campaign/add/")
-    expect(page.locator("h1")).to_have_text("Ajout : campagne")
+    expect(page.locator("#content h1").first).to_have_text("Ajout : campagne")
     page.fill("#id_name", "Soldes d’hiver")
     page.fill("#id_subject", "{{ first_name }}, nos soldes commencent")
+    page.get_by_text("Expéditeur et version texte").click()  # a folded section
     page.fill("#id_from_name", "Boulangerie Lefèvre")
     page.fill("#id_from_email", "bonjour@boulangerie-lefevre.fr")
-    page.fill("#id_html_body", "<p>Bonjour {{ first_name }} {% load static %}</p>")
+    page.check("input[name=body_format][value=html]")
+    page.fill("#id_html_source", "<p>Bonjour {{ first_name }} {% load static %}</p>")
     with page.expect_navigation():
         page.click("input[name=_save]")
-    expect(page.locator(".errorlist")).to_contain_text("« {% load static %} » n’est pas permis")
+    expect(page.locator(".field-html_source .errorlist")).to_contain_text(
+        "« {% load static %} » n’est pas permis"
+    )
 
-    page.fill("#id_html_body", "<p>Bonjour {{ first_name }} de {{ company }},</p>")
+    page.fill("#id_html_source", "<p>Bonjour {{ first_name }} de {{ company }},</p>")
     with page.expect_navigation():
         page.click("input[name=_save]")
     expect(page.locator(".messagelist li.success")).to_contain_text("enregistrée comme brouillon")
@@ -39,8 +43,8 @@ def test_the_owner_composes_previews_tests_schedules_and_reads_the_report(
         page.click("#preview-link")
     expect(page.locator("#preview-subject")).to_have_text("Élodie, nos soldes commencent")
     frame = page.frame_locator("#preview-frame")
-    expect(frame.locator("p").first).to_have_text("Bonjour Élodie de Boulangerie Lefèvre,")
-    expect(frame.locator("a")).to_have_text("Se désinscrire")
+    expect(frame.locator(".body p").first).to_have_text("Bonjour Élodie de Boulangerie Lefèvre,")
+    expect(frame.locator("a")).to_have_text("Se désinscrire")  # the layout's footer
     page.fill("#test-address", "essai@boulangerie-lefevre.fr")
     with page.expect_navigation():
         page.click("#test-button")
@@ -75,6 +79,7 @@ def test_the_owner_composes_previews_tests_schedules_and_reads_the_report(
     expect(page.locator("#report-counts .sent")).to_have_text("3")
     expect(page.locator("#report-counts .unknown")).to_have_text("0")
     expect(page.locator("#campaign-chart polyline")).to_have_count(3)
+    page.screenshot(path="docs/screenshots/report.png", full_page=True)
     assert {r for m in smtp.messages for r in m.recipients} == MAILABLE | {
         "essai@boulangerie-lefevre.fr"
     }

@@ -62,7 +62,7 @@ def test_the_owner_composes_with_the_editor_and_previews_on_a_phone(
     assert 'class="button"' in body
 
     with page.expect_navigation():
-        page.click("#preview-link")
+        page.click("#check-preview-link")
     phone = page.frame_locator("#preview-phone")
     expect(phone.locator("h1")).to_have_text("Les soldes")
     expect(phone.locator("body")).to_contain_text("Bonjour Élodie, tout est à moitié prix")
