@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from campaigns import services
 from campaigns.models import Business
@@ -71,3 +72,12 @@ def test_the_layout_is_readable_on_a_phone(page, business, db):
     assert page.evaluate("document.querySelector('h1').getBoundingClientRect().width") <= 390
     size = page.evaluate("getComputedStyle(document.querySelector('.body p, td p')).fontSize")
     assert float(size.rstrip("px")) >= 14
+
+
+def test_the_business_list_is_its_one_page(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("admin:campaigns_business_changelist"))
+    assert response.url == reverse("admin:campaigns_business_change", args=[1])
+    page = client.get(response.url).content.decode()
+    assert "Votre entreprise" in page or "votre entreprise" in page
+    assert 'name="_save"' in page and "Ajouter" not in page
