@@ -32,12 +32,13 @@ run: install
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "Carnet: http://127.0.0.1:$(PORT)/admin/  (Ctrl-C stops the web app, worker and beat)"
-	@# --env /dev/null: each process reads .env itself (python-dotenv); honcho's own
-	@# reading would drop spaces and cut values at '#'.
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --env /dev/null --port $(PORT)
+	@# run_all runs the Procfile with honcho in a process group of its own, so that Ctrl-C
+	@# stops the processes gracefully and never reaches make (no "Error 130").
+	$(BIN)/python manage.py run_all --port $(PORT)
 
+# The tests keep their files in var/test, away from a running `make run` (unless VAR_DIR is set).
 test: install-test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	VAR_DIR="$${VAR_DIR:-$(CURDIR)/var/test}" $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/import.py $(BENCH_ARGS)
