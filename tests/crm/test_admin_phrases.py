@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from campaigns.models import Delivery
-from contacts.models import ConsentEvent, ImportJob, Segment
+from contacts.models import ConsentEvent, ImportJob, Segment, Tag
 from tests.campaigns.conftest import make_campaign
 from tests.contacts.factories import elodie
 from tests.crm.html import visible_text
@@ -64,13 +64,15 @@ def owner_pages(request) -> list[str]:
             pages.append(reverse(f"{info}_add"))
         first = model.objects.order_by("pk").first()
         if first is not None and model_admin.has_view_permission(request, first):
-            pages.append(_change_url(info, first.pk))
+            pages += [_object_url(info, view, first.pk) for view in ("change", "history")]
+        if first is not None and model_admin.has_delete_permission(request, first):
+            pages.append(_object_url(info, "delete", first.pk))
     return pages
 
 
-def _change_url(info: str, pk: int) -> str:
+def _object_url(info: str, view: str, pk: int) -> str:
     try:
-        return reverse(f"{info}_change", args=[pk])
+        return reverse(f"{info}_{view}", args=[pk])
     except NoReverseMatch:
         return ""
 
@@ -118,3 +120,38 @@ def test_it_finds_a_stock_phrase_where_there_is_one():
     add_text = '{"options": {"addText": "Ajouter un objet Note supplémentaire"}}'
     inline = f"<div data-inline-formset='{add_text}'>"
     assert stock_phrases(visible_text(inline)) == ["objet ", "supplémentaire"]
+
+
+def _said(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_saving_and_deleting_say_it_in_carnets_words(client, alice):
+    client.force_login(alice)
+    added = client.post(reverse("admin:contacts_tag_add"), {"name": "VIP"}, follow=True)
+    tag = Tag.objects.get(name="VIP")
+    change_url = reverse("admin:contacts_tag_change", args=[tag.pk])
+    changed = client.post(change_url, {"name": "Fidèles", "_continue": "1"}, follow=True)
+    deleted = client.post(
+        reverse("admin:contacts_tag_delete", args=[tag.pk]), {"post": "yes"}, follow=True
+    )
+
+    assert _said(added) == ["C’est enregistré\xa0: étiquette «\xa0VIP\xa0»."]
+    assert _said(changed) == ["C’est enregistré\xa0: étiquette «\xa0Fidèles\xa0»."]
+    assert _said(deleted) == ["C’est supprimé\xa0: étiquette «\xa0Fidèles\xa0»."]
+    for response in (added, changed, deleted):
+        assert stock_phrases(visible_text(response.text)) == []
+
+
+def test_deleting_a_selection_says_it_in_carnets_words(client, alice):
+    client.force_login(alice)
+    tags = [Tag.objects.create(name=name) for name in ("VIP", "Salon 2025")]
+    chosen = {"action": "delete_selected", "_selected_action": [t.pk for t in tags]}
+    asked = client.post(reverse("admin:contacts_tag_changelist"), chosen)
+    deleted = client.post(reverse("admin:contacts_tag_changelist"), {**chosen, "post": "yes"},
+                          follow=True)  # fmt: skip
+
+    assert "Supprimer la sélection (étiquettes)" in visible_text(asked.text)
+    assert stock_phrases(visible_text(asked.text)) == []
+    assert _said(deleted) == ["C’est supprimé\xa0: 2 étiquettes."]
+    assert not Tag.objects.exists()
