@@ -329,7 +329,7 @@ def test_the_admin_speaks_english_to_who_chose_it(client, alice):
     client.post(reverse("set_language"), {"language": "en", "next": CHANGELIST})
     response = client.get(CHANGELIST)
     assert response["Content-Language"] == "en"
-    assert "Select contact to change" in response.content.decode()
+    assert ">Import contacts<" in response.content.decode()
 
 
 def test_the_change_history_names_the_fields_in_french(as_alice, alice):
@@ -374,3 +374,17 @@ def test_a_note_shows_when_it_was_written_and_a_new_one_no_date(as_alice, alice)
     page = as_alice.get(reverse("admin:contacts_contact_change", args=[contact.pk]))
     assert "2 mars 2026 10:30" in page.content.decode()  # in Europe/Paris
     assert NoteInline(Note, admin.site).written(Note(body="")) == "-"
+
+
+def test_a_company_filter_too_long_to_read_is_left_out_but_still_applies(as_alice, monkeypatch):
+    from contacts.admin.filters import InUseFilter
+
+    monkeypatch.setattr(InUseFilter, "MOST", 2)
+    for name in ("Atelier A", "Atelier B", "Atelier C"):
+        make_contact(first_name=name, company=name)
+    response = as_alice.get(CHANGELIST)
+    assert "Par entreprise" not in response.content.decode()
+    assert "Par étiquettes" not in response.content.decode()  # none in use: nothing to list
+    company = Contact.objects.get(first_name="Atelier B").company
+    response = as_alice.get(CHANGELIST, {"company__id__exact": company.pk})
+    assert _listed(response) == {"Atelier B"}
