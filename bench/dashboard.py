@@ -17,6 +17,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -189,13 +190,16 @@ def main() -> None:
     if args.child:
         child(args.rows, args.requests)
         return
-    env = {**os.environ, "ALLOWED_HOSTS": "testserver", "LOG_LEVEL": "WARNING"}
     argv = ["--rows", str(args.rows), "--requests", str(args.requests)]
-    if args.database:
-        out = run_child(__file__, argv, {**env, "DATABASE_URL": args.database})
-    else:
-        with postgres_database(f"carnet_bench_dashboard_{os.getpid()}") as url:
-            out = run_child(__file__, argv, {**env, "DATABASE_URL": url})
+    # A var/ of its own: the cache (the dashboard's figures) must be this database's.
+    with tempfile.TemporaryDirectory() as var_dir:
+        env = {**os.environ, "ALLOWED_HOSTS": "testserver", "LOG_LEVEL": "WARNING"}
+        env["VAR_DIR"] = var_dir
+        if args.database:
+            out = run_child(__file__, argv, {**env, "DATABASE_URL": args.database})
+        else:
+            with postgres_database(f"carnet_bench_dashboard_{os.getpid()}") as url:
+                out = run_child(__file__, argv, {**env, "DATABASE_URL": url})
     print(f"{args.rows:,} contacts on PostgreSQL, {args.requests} requests each (ms)")
     print(f"{'page':34} {'median':>8} {'p95':>8}")
     for r in out["results"]:
