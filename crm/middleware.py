@@ -13,9 +13,10 @@ def chosen_language(get_response):
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if language not in dict(settings.LANGUAGES):
             language = settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = get_response(request)
+        # For this request only: the thread serves others after it (and tests run on).
+        with translation.override(language):
+            response = get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
 
