@@ -214,18 +214,19 @@ def _html(message) -> str:
 
 def _links(html: str) -> list[dict]:
     """Return the attributes of each <a> of the message."""
-
-    class Links(HTMLParser):
-        found: list[dict] = []
-
-        def handle_starttag(self, tag, attrs):
-            if tag == "a":
-                self.found.append({name: value or "" for name, value in attrs})
-
-    parser = Links()
-    parser.found = []
+    parser = _Links()
     parser.feed(html)
     return parser.found
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[dict] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "a":
+            self.found.append({name: value or "" for name, value in attrs})
 
 
 def _schedule_and_watch(page: Page, smtp) -> None:
