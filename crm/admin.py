@@ -154,7 +154,10 @@ class ModelAdmin(admin.ModelAdmin):
 
     def action_checkbox(self, obj):
         label = gettext("Choose %(obj)s") % {"obj": obj}  # read aloud by screen readers
-        checkbox = forms.CheckboxInput({"class": "action-select", "aria-label": label})
+        # Never ticked when the page opens (Django's own check_test): the owner ticks.
+        checkbox = forms.CheckboxInput(
+            {"class": "action-select", "aria-label": label}, lambda value: False
+        )
         return checkbox.render(helpers.ACTION_CHECKBOX_NAME, str(obj.pk))
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

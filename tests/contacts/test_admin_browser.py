@@ -34,7 +34,7 @@ def test_the_owner_adds_finds_tags_and_exports_a_contact_in_french(
     page.fill("#id_phone", "06 12 34 56 78")
     with page.expect_navigation():
         page.click("input[name=_save]")
-    assert "a été ajouté avec succès" in page.inner_text(".messagelist .success")
+    assert "C’est enregistré\xa0: contact" in page.inner_text(".messagelist .success")
 
     page.fill("#searchbar", "lefevre@exem")
     with page.expect_navigation():
