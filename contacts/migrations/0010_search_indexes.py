@@ -1,11 +1,13 @@
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 # The contact search on PostgreSQL (contacts/search.py) finds a word anywhere in names,
 # addresses, companies and further addresses through trigram indexes, and a phone from its
 # start through pattern indexes: without them each search reads a million rows. unaccent()
 # may not be indexed (its dictionary could change), so an immutable wrapper fixes it.
+# The extension is left in place when going back: something else may use it (and
+# Django's TrigramExtension cannot be reversed on SQLite).
 INDEXES = """
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE OR REPLACE FUNCTION carnet_unaccent(text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
     AS $$ SELECT unaccent('unaccent'::regdictionary, $1) $$;
@@ -40,6 +42,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
         migrations.RunPython(_on_postgresql(INDEXES), _on_postgresql(DROP)),
     ]
