@@ -19,6 +19,7 @@ from campaigns.models import Campaign
 from crm import heartbeat
 from crm.dashboard import figures
 from tests.campaigns import conftest as campaign_fixtures
+from tests.campaigns.editor_steps import link_the_last_word
 from tests.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -142,9 +143,7 @@ def _compose(page: Page) -> None:
     page.keyboard.type("moitié prix")
     page.keyboard.press("Control+b")
     page.keyboard.type(" sur notre site")
-    for _ in range(len("site")):
-        page.keyboard.press("Shift+ArrowLeft")
-    page.locator(".prose-menubar__button[title*='link' i]").first.click()
+    link_the_last_word(page, editor, "site")
     _fill_dialog(page, href=SHOP)
     expect(editor.locator(f"a[href='{SHOP}']")).to_have_text("site")
     paragraph = editor.locator("p").first

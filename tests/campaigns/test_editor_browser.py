@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from campaigns.models import Business, Campaign
+from tests.campaigns.editor_steps import link_the_last_word
 from tests.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,9 +34,7 @@ def test_the_owner_composes_with_the_editor_and_previews_on_a_phone(
     page.keyboard.type("moitié prix")
     page.keyboard.press("Control+b")
     page.keyboard.type(" sur notre site")
-    for _ in range(len("site")):
-        page.keyboard.press("Shift+ArrowLeft")
-    page.locator(".prose-menubar__button[title*='link' i]").first.click()
+    link_the_last_word(page, editor, "site")
     dialog = page.locator("dialog[open]")
     dialog.locator("input[name=href]").fill("https://boulangerie-lefevre.fr")
     dialog.locator("button[type=submit]").click()
