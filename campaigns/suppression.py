@@ -3,9 +3,9 @@
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
-from contacts.choices import ConsentMethod, EmailStatus, as_severe_as
+from contacts import consent
+from contacts.choices import ConsentMethod, EmailStatus
 from contacts.models import ConsentChange, Contact
-from contacts.services import set_email_status
 
 _HOW = {
     EmailStatus.UNSUBSCRIBED: ConsentMethod.UNSUBSCRIBE,
@@ -26,5 +26,6 @@ def suppress(
     if campaign is not None:
         detail = _("Campaign “%(name)s”: %(reason)s") % {"name": campaign.name, "reason": reason}
     change = ConsentChange(how=_HOW[status], ip=ip, detail=detail[:1000])
-    contact = Contact.objects.filter(pk=contact_id).exclude(email_status__in=as_severe_as(status))
-    return set_email_status(contact, status, change)
+    contact = Contact.objects.filter(pk=contact_id)
+    contact = contact.exclude(email_status__in=consent.as_severe_as(status))
+    return consent.change_many(contact, status, change)

@@ -2,7 +2,8 @@
 
 from django.db import transaction
 
-from contacts.choices import SEVERITY, ConsentMethod, severity
+from contacts import consent
+from contacts.choices import ConsentMethod
 from contacts.models import (
     Activity,
     ConsentChange,
@@ -19,7 +20,6 @@ MERGED_FIELDS = (
     "first_name", "last_name", "email", "phone", "company", "job_title", "city", "postcode",
     "country", "language", "notes",
 )  # fmt: skip
-# The most restrictive wins: a merge never brings back an address that left.
 
 
 def merge(keep: Contact, other: Contact, take_from_other: set[str], by=None) -> Contact:
@@ -37,7 +37,7 @@ def merge(keep: Contact, other: Contact, take_from_other: set[str], by=None) -> 
         # Lock both rows: an unsubscribe arriving meanwhile must not be lost.
         locked = Contact.objects.select_for_update().in_bulk([keep.pk, other.pk])
         keep, other = locked[keep.pk], locked[other.pk]
-        status, basis = _merged_consent(keep, other, "email" in take_from_other)
+        status, basis = consent.merged(keep, other, "email" in take_from_other)
         reached_before = _reached(keep) + _reached(other)
         for name in MERGED_FIELDS:
             if name in take_from_other or not getattr(keep, name):
@@ -46,26 +46,15 @@ def merge(keep: Contact, other: Contact, take_from_other: set[str], by=None) -> 
             Contact.objects.filter(pk=other.pk).update(email="")  # free the unique address
         _move_related(keep, other)
         _keep_points(keep, other, reached_before)
-        keep.email_status, keep.consent_basis = status, basis
-        keep.consent_change = ConsentChange(
-            how=ConsentMethod.MERGE, by=by, detail=f"#{other.pk} {other}"
-        )
         keep.save()
+        how = ConsentChange(how=ConsentMethod.MERGE, by=by, detail=f"#{other.pk} {other}")
+        consent.change(keep, status=status, basis=basis, how=how)
         keep.tags.add(*other.tags.all())
         Activity.objects.create(
             contact=keep, kind=Activity.Kind.MERGED, detail=f"#{other.pk} {other}", by=by
         )
         other.delete()
     return keep
-
-
-def _merged_consent(keep: Contact, other: Contact, other_email: bool) -> tuple[str, str]:
-    for status in sorted(SEVERITY, key=severity, reverse=True):
-        for contact in (keep, other):
-            if contact.email_status == status:
-                return status, contact.consent_basis
-    source = other if other_email else keep
-    return source.email_status, source.consent_basis
 
 
 def _reached(contact: Contact) -> list[tuple[str, str]]:

@@ -8,7 +8,8 @@ a name: the people a closed network would take away.
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from contacts.choices import BLOCKED_STATUSES, Source
+from contacts.choices import Source
+from contacts.consent import BLOCKED_STATUSES
 from contacts.models import Contact, ContactSource
 from contacts.models.contacts import mailable_condition
 

@@ -2,10 +2,8 @@
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from contacts.choices import ConsentError, check_transition
-from contacts.models import Activity, ConsentChange, ConsentEvent, Contact, Tag
+from contacts.models import Activity, Contact, Tag
 
 
 def tag_named(name: str) -> Tag:
@@ -49,30 +47,3 @@ def _note_on_timelines(contact_ids, kind, detail, by) -> None:
     Activity.objects.bulk_create(
         [Activity(contact_id=pk, kind=kind, detail=detail, by=by) for pk in contact_ids]
     )
-
-
-def set_email_status(contacts: QuerySet[Contact], status: str, change: ConsentChange) -> int:
-    """Move the contacts to `status` where the consent rules allow; return how many moved.
-
-    Each move is written to the consent history in the same transaction.
-    """
-    with transaction.atomic():
-        # Lock the rows so that a concurrent change cannot slip between our read of the
-        # old status and the history record that names it.
-        candidates = (
-            Contact.objects.select_for_update()
-            .filter(pk__in=contacts.values("pk"))
-            .exclude(email_status=status)
-        )
-        moved, events = [], []
-        for contact in candidates.only("pk", "email_status", "consent_basis"):
-            try:
-                check_transition(contact.email_status, status, change.how)
-            except ConsentError:
-                continue
-            old_status, contact.email_status = contact.email_status, status
-            moved.append(contact.pk)
-            events.append(ConsentEvent.build(contact, old_status, change))
-        Contact.objects.filter(pk__in=moved).update(email_status=status, updated_at=timezone.now())
-        ConsentEvent.objects.bulk_create(events)
-    return len(moved)

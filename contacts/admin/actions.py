@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from contacts import exporting, services
+from contacts import consent, exporting, services
 from contacts.choices import ConsentMethod, EmailStatus
 from contacts.models import ConsentChange, Tag
 
@@ -80,7 +80,7 @@ def remove_tag(modeladmin, request, queryset):
 @admin.action(description=_("Mark the selected contacts unsubscribed"), permissions=["change"])
 def mark_unsubscribed(modeladmin, request, queryset):
     change = change_made_in_admin(request)
-    count = services.set_email_status(queryset, EmailStatus.UNSUBSCRIBED, change)
+    count = consent.change_many(queryset, EmailStatus.UNSUBSCRIBED, change)
     modeladmin.message_user(
         request,
         ngettext(

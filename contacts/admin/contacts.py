@@ -6,12 +6,13 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from contacts import search
+from contacts import consent, search
 from contacts.admin import actions, merge, person
 from contacts.admin.consent import ConsentEventInline
 from contacts.admin.filters import HasEmailFilter, HasPhoneFilter, InUseFilter, SourceFilter
 from contacts.admin.paging import ContactPaginator
-from contacts.choices import BLOCKED_STATUSES, Source
+from contacts.choices import Source
+from contacts.consent import BLOCKED_STATUSES
 from contacts.models import Activity, Contact, ContactPoint, ContactSource, Handle, Note
 from contacts.models.contacts import by_name
 from contacts.phones import display_phone
@@ -165,10 +166,16 @@ class ContactAdmin(ModelAdmin):
         return ", ".join(link.get_source_display() for link in contact.sources.all())
 
     def save_model(self, request, obj, form, change):
-        obj.consent_change = actions.change_made_in_admin(
+        how = actions.change_made_in_admin(
             request, detail=form.cleaned_data.get("consent_note", "")
         )
-        super().save_model(request, obj, form, change)
+        if change:
+            # The form's other fields are saved as usual; consent moves with its proof.
+            status, basis = obj.take_back_consent_edit()
+            super().save_model(request, obj, form, change)
+        else:
+            status, basis = obj.email_status, obj.consent_basis
+        consent.change(obj, status=status, basis=basis, how=how)
         if not change:
             ContactSource.objects.get_or_create(contact=obj, source=Source.MANUAL)
             Activity.objects.create(contact=obj, kind=Activity.Kind.CREATED, by=request.user)

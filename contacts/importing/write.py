@@ -14,8 +14,9 @@ from django.db import connection
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from contacts.choices import BLOCKED_STATUSES, Network
-from contacts.importing import MAX_LISTED, consent, store
+from contacts import consent
+from contacts.choices import Network
+from contacts.importing import MAX_LISTED, store
 from contacts.importing.match import (
     CONTACT_COLUMNS,
     FILLED_FIELDS,
@@ -36,7 +37,6 @@ from contacts.models import (
     Tag,
 )
 
-CONSENT_COLUMNS = [f.attname for f in ConsentEvent._meta.concrete_fields if not f.primary_key]
 POINT_COLUMNS = ["contact_id", "kind", "value", "label", "understood"]
 _POINT_VALUE = ContactPoint._meta.get_field("value").max_length
 _POINT_LABEL = ContactPoint._meta.get_field("label").max_length
@@ -155,7 +155,7 @@ def _apply_consent(slot: Slot, row: Row, basis: str, blocked_only: bool = False)
     status, new_basis = consent.for_existing_contact(
         contact.email_status, contact.consent_basis, row, basis
     )
-    if blocked_only and status not in BLOCKED_STATUSES:
+    if blocked_only and status not in consent.BLOCKED_STATUSES:
         return
     if (status, new_basis) != (contact.email_status, contact.consent_basis):
         contact.email_status, contact.consent_basis = status, new_basis
@@ -181,7 +181,7 @@ def _write(slots: list[Slot], options: Settings, tally: Tally, known: dict) -> N
         [*FILLED_FIELDS, "company", "email_status", "consent_basis"],
     )
     links_added = _write_links(slots, options, known, now)
-    store.insert(ConsentEvent, CONSENT_COLUMNS, _consent_rows(slots, options.change, now))
+    store.insert(ConsentEvent, consent.COLUMNS, _consent_records(slots, options.change, now))
     # The timeline shows where each contact came from through its sources (ContactSource
     # rows, dated): no activity row per imported contact.
     touched = [s for s in existing if s.changed or s.contact.pk in links_added]
@@ -233,34 +233,13 @@ def _contact_row(contact: NewContact, now) -> tuple:
     return _contact_values(contact)
 
 
-def _consent_rows(slots: list[Slot], change: ConsentChange, now) -> list[tuple]:
+def _consent_records(slots: list[Slot], change: ConsentChange, now) -> list[tuple]:
     """Return the consent records of the contacts whose status or basis changed."""
-    # What the whole chunk shares, once; each record then sets its own (by column name,
-    # as ConsentEvent's fields are read from the model).
-    shared = {
-        "at": now, "how": change.how, "proof_file_name": change.proof_file_name,
-        "proof_sha256": change.proof_sha256, "proof_form": change.proof_form,
-        "by_id": change.by.pk if change.by else None, "detail": "",
-    }  # fmt: skip
-    record = [shared.get(name) for name in CONSENT_COLUMNS]
-    own = [CONSENT_COLUMNS.index(name) for name in _OWN_CONSENT_COLUMNS]
-    rows = []
-    for slot in slots:
-        contact = slot.contact
-        if (contact.email_status, contact.consent_basis) == (slot.old_status, slot.old_basis):
-            continue
-        values = (contact.pk, _when(slot.proof_at), slot.old_status, contact.email_status,
-                  contact.consent_basis, slot.proof_ip or change.ip,
-                  "; ".join(slot.proofs))  # fmt: skip
-        for index, value in zip(own, values, strict=True):
-            record[index] = value
-        rows.append(tuple(record))
-    return rows
-
-
-_OWN_CONSENT_COLUMNS = (
-    "contact_id", "proof_at", "from_status", "to_status", "basis", "ip", "detail",
-)  # fmt: skip
+    moves = (
+        (s.contact, s.old_status, s.old_basis, _when(s.proof_at), s.proof_ip, "; ".join(s.proofs))
+        for s in slots
+    )
+    return consent.import_records(moves, change, now)
 
 
 def _when(value: str):

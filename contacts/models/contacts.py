@@ -15,7 +15,6 @@ from contacts.choices import (
     EmailStatus,
     Network,
     Source,
-    check_transition,
 )
 from contacts.phones import normalise_phone
 from crm.lib.collation import NAME_COLLATION
@@ -179,28 +178,44 @@ class Contact(models.Model):
             models.Index(fields=["created_at"]),
         ]
 
-    # Set by the caller before save() to say how a change of consent came about.
-    consent_change: ConsentChange | None = None
+    # The status and basis as last read or written, to refuse a change made around
+    # contacts.consent (which records each change with its proof).
     _saved_consent: tuple[str | None, str | None] = (None, None)
 
     def __str__(self):
         return self.full_name or self.email or self.phone or f"#{self.pk}"
 
     def save(self, *args, **kwargs):
-        """Save, and record any change of email status or basis in the consent history."""
+        """Save; refuse a change of consent not made through contacts.consent."""
+        from contacts import consent  # it builds on this model
+
         old_status, old_basis = self._saved_consent
         # A contact loaded without its status (.only()) cannot have had it changed.
-        loaded = self._state.adding or old_status is not None
-        changed = loaded and (old_status, old_basis) != (self.email_status, self.consent_basis)
-        change = self.consent_change or ConsentChange()
-        if changed and old_status is not None:
-            check_transition(old_status, self.email_status, change.how)
+        changed = old_status is not None and (old_status, old_basis) != (
+            self.email_status,
+            self.consent_basis,
+        )
+        if changed and not self._state.adding:
+            raise consent.ConsentError(
+                "Change the email status through contacts.consent.change()."
+            )
         with transaction.atomic():
+            adding = self._state.adding
             super().save(*args, **kwargs)
-            if changed:
-                ConsentEvent.record(self, old_status or "", change)
+            if adding:
+                consent.record_creation(self)
+        self.keep_consent_as_saved()
+
+    def take_back_consent_edit(self) -> tuple[str, str]:
+        """Put back the saved status and basis; return those set on this instance."""
+        edited = (self.email_status, self.consent_basis)
+        if self._saved_consent[0] is not None:
+            self.email_status, self.consent_basis = self._saved_consent
+        return edited
+
+    def keep_consent_as_saved(self) -> None:
+        """Note the status and basis as they now are in the database."""
         self._saved_consent = (self.email_status, self.consent_basis)
-        self.consent_change = None
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -210,6 +225,11 @@ class Contact(models.Model):
             contact.__dict__.get("consent_basis"),
         )
         return contact
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        if "email_status" in self.__dict__ and "consent_basis" in self.__dict__:
+            self.keep_consent_as_saved()
 
     @property
     def full_name(self) -> str:

@@ -5,7 +5,9 @@ from django.test import Client
 
 from campaigns.models import Delivery
 from campaigns.unsubscribe import make_token, unsubscribe_url
-from contacts.models import ConsentEvent
+from contacts import consent
+from contacts.choices import ConsentMethod
+from contacts.models import ConsentChange, ConsentEvent
 from tests.campaigns.conftest import make_campaign
 
 
@@ -62,8 +64,7 @@ def test_it_is_idempotent(link):
 
 def test_it_never_lightens_a_bounce(link):
     path, elodie, _campaign = link
-    elodie.email_status = "bounced"
-    elodie.save()
+    consent.change(elodie, status="bounced", how=ConsentChange(how=ConsentMethod.BOUNCE))
     assert one_click(path).status_code == 200
     elodie.refresh_from_db()
     assert elodie.email_status == "bounced"

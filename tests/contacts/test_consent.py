@@ -1,7 +1,8 @@
 import pytest
 
-from contacts import services
-from contacts.choices import ConsentError, ConsentMethod, EmailStatus
+from contacts import consent
+from contacts.choices import ConsentMethod, EmailStatus
+from contacts.consent import ConsentError
 from contacts.models import ConsentChange, ConsentEvent, Contact
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +23,12 @@ def test_it_records_the_status_a_contact_is_created_with():
 
 def test_it_records_every_change_of_status_with_how_and_proof(alice):
     contact = Contact.objects.create(email="a@exemple.fr")
-    contact.email_status, contact.consent_basis = EmailStatus.SUBSCRIBED, "consent"
-    contact.consent_change = ConsentChange(
+    how = ConsentChange(
         how=ConsentMethod.IMPORT, by=alice, proof_file_name="clients.csv", proof_sha256="ab" * 32
     )
-    contact.save()
-    contact.email_status = EmailStatus.UNSUBSCRIBED
-    contact.consent_change = ConsentChange(how=ConsentMethod.UNSUBSCRIBE, ip="203.0.113.7")
-    contact.save()
+    consent.change(contact, status=EmailStatus.SUBSCRIBED, basis="consent", how=how)
+    how = ConsentChange(how=ConsentMethod.UNSUBSCRIBE, ip="203.0.113.7")
+    consent.change(contact, status=EmailStatus.UNSUBSCRIBED, how=how)
 
     assert _history(contact)[1:] == [
         ("no_consent", "subscribed", "consent", "import"),
@@ -48,8 +47,7 @@ def test_it_records_a_change_of_basis_alone():
     contact = Contact.objects.create(
         email="a@exemple.fr", email_status="subscribed", consent_basis="customer"
     )
-    contact.consent_basis = "consent"
-    contact.save()
+    consent.change(contact, status="subscribed", basis="consent", how=ConsentChange())
     assert _history(contact)[-1] == ("subscribed", "subscribed", "consent", "system")
 
 
@@ -64,19 +62,16 @@ def test_it_writes_nothing_when_consent_did_not_change():
 @pytest.mark.parametrize("how", [ConsentMethod.IMPORT, ConsentMethod.SYSTEM, ConsentMethod.MERGE])
 def test_it_never_lets_an_import_resubscribe_someone_who_left(how):
     contact = Contact.objects.create(email="a@exemple.fr", email_status="unsubscribed")
-    contact.email_status, contact.consent_basis = "subscribed", "consent"
-    contact.consent_change = ConsentChange(how=how)
     with pytest.raises(ConsentError):
-        contact.save()
+        consent.change(contact, status="subscribed", basis="consent", how=ConsentChange(how=how))
     assert Contact.objects.get(pk=contact.pk).email_status == "unsubscribed"
     assert len(_history(contact)) == 1
 
 
 def test_it_lets_the_person_come_back_through_a_confirmed_form():
     contact = Contact.objects.create(email="a@exemple.fr", email_status="bounced")
-    contact.email_status, contact.consent_basis = "subscribed", "consent"
-    contact.consent_change = ConsentChange(how=ConsentMethod.CONFIRMATION, proof_form="/join/")
-    contact.save()
+    how = ConsentChange(how=ConsentMethod.CONFIRMATION, proof_form="/join/")
+    consent.change(contact, status="subscribed", basis="consent", how=how)
     assert _history(contact)[-1] == ("bounced", "subscribed", "consent", "confirmation")
 
 
@@ -87,7 +82,7 @@ def test_it_records_each_contact_of_a_bulk_change(alice):
     already = Contact.objects.create(email="b@exemple.fr", email_status="unsubscribed")
     bounced = Contact.objects.create(email="c@exemple.fr", email_status="bounced")
 
-    moved = services.set_email_status(
+    moved = consent.change_many(
         Contact.objects.all(), "unsubscribed", ConsentChange(how=ConsentMethod.ADMIN, by=alice)
     )
 
@@ -101,7 +96,7 @@ def test_it_records_each_contact_of_a_bulk_change(alice):
 def test_a_bulk_change_skips_contacts_the_rules_protect():
     left = Contact.objects.create(email="a@exemple.fr", email_status="unsubscribed")
     fresh = Contact.objects.create(email="b@exemple.fr")
-    moved = services.set_email_status(
+    moved = consent.change_many(
         Contact.objects.all(), "pending", ConsentChange(how=ConsentMethod.IMPORT)
     )
     assert moved == 1

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from contacts import consent
 from contacts.admin.person import consent_sentence, profile_url
 from contacts.choices import ConsentMethod
 from contacts.models import ConsentEvent, ContactPoint, Handle
@@ -25,9 +26,8 @@ def _sentence(contact) -> str:
 
 def test_a_subscribed_contact_says_since_when_and_from_which_file(db):
     contact = make_contact(first_name="Zoé", email="zoe@exemple.fr")
-    contact.email_status, contact.consent_basis = "subscribed", "consent"
-    contact.consent_change = ConsentChange(how=ConsentMethod.IMPORT, proof_file_name="clients.csv")
-    contact.save()
+    how = ConsentChange(how=ConsentMethod.IMPORT, proof_file_name="clients.csv")
+    consent.change(contact, status="subscribed", basis="consent", how=how)
     ConsentEvent.objects.filter(contact=contact).update(
         at=dt.datetime(2026, 3, 3, 10, tzinfo=dt.UTC)
     )
@@ -39,9 +39,9 @@ def test_a_subscribed_contact_says_since_when_and_from_which_file(db):
 def test_an_unsubscribed_contact_says_it_will_not_be_emailed(db):
     contact = make_contact(first_name="Zoé", email="zoe@exemple.fr", email_status="subscribed",
                            consent_basis="consent")  # fmt: skip
-    contact.email_status = "unsubscribed"
-    contact.consent_change = ConsentChange(how=ConsentMethod.UNSUBSCRIBE)
-    contact.save()
+    consent.change(
+        contact, status="unsubscribed", how=ConsentChange(how=ConsentMethod.UNSUBSCRIBE)
+    )
     assert _sentence(contact).startswith("Ne recevra pas vos e-mails : désabonnée le ")
     assert _sentence(contact).endswith(", par lien de désinscription.")
 
