@@ -8,8 +8,8 @@ An import goes through five steps, each in one place:
    into a Row (row.py), bytes into text with decode.py;
 3. clean (clean.py): one-line texts, a valid email, an E.164 phone, values cut to size;
 4. match (match.py): find the contact each row names, in the chunk or the database;
-5. write (write.py): fill what is empty, apply the consent an import may (consent.py),
-   and write it all with bulk queries (store.py).
+5. write (write.py): fill what is empty, apply the consent an import may (by the rules
+   of contacts/consent.py), and write it all with bulk queries (store.py).
 
 pipeline.py runs steps 1 to 3 in batches, in a second process for a large import; jobs.py
 runs a whole ImportJob (the import page, the command line and the worker call it), and
