@@ -46,3 +46,13 @@ def either_reader(request, monkeypatch):
 
     if request.param != "read here":
         monkeypatch.setattr(pipeline, "PROCESS_FROM_ROWS", 0)
+
+
+def read_rows(tmp_path, text: str, name: str = "contacts.csv", encoding: str = "utf-8"):
+    """Return the format recognised in the file and its rows as read, before cleaning."""
+    from contacts.importing import recognise
+
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding)
+    (part,) = recognise.open_parts(name, path)
+    return part.format, list(part.rows)

@@ -2,9 +2,8 @@
 
 import pytest
 
-from contacts.importing import recognise
 from contacts.models import Contact
-from tests.contacts.importing.conftest import counts, run_import
+from tests.contacts.importing.conftest import counts, read_rows, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +42,8 @@ LEGACY = (
 )
 
 
-def _rows(tmp_path, text: str):
-    """Return the format recognised in the text and its rows as read, before cleaning."""
-    path = tmp_path / "contacts.csv"
-    path.write_text(text, encoding="utf-8")
-    (part,) = recognise.open_parts(path.name, path)
-    return part.format, list(part.rows)
-
-
 def test_every_address_and_number_is_read_with_its_label(tmp_path):
-    found, (row,) = _rows(tmp_path, CURRENT)
+    found, (row,) = read_rows(tmp_path, CURRENT)
     assert found == "google"
     assert row.email == "sales@dubois.fr"
     assert row.other_emails == [("billing@dubois.fr", "Work"), ("helene@exemple.fr", "Home")]
@@ -62,7 +53,7 @@ def test_every_address_and_number_is_read_with_its_label(tmp_path):
 
 
 def test_the_legacy_header_gives_the_starred_address_as_the_main_one(tmp_path):
-    found, (row,) = _rows(tmp_path, LEGACY)
+    found, (row,) = read_rows(tmp_path, LEGACY)
     assert found == "google"
     assert row.email == "paul.martin@martin-bois.fr"  # "* Work": the one Google marks main
     assert row.other_emails == [("paul@exemple.fr", "Home")]
@@ -72,7 +63,7 @@ def test_the_legacy_header_gives_the_starred_address_as_the_main_one(tmp_path):
 
 
 def test_an_empty_group_adds_nothing(tmp_path):
-    _format, (row,) = _rows(tmp_path, CURRENT)
+    _format, (row,) = read_rows(tmp_path, CURRENT)
     assert "" not in [value for value, _label in row.other_emails + row.other_phones]
 
 

@@ -2,9 +2,8 @@
 
 import pytest
 
-from contacts.importing import recognise
 from contacts.models import Contact
-from tests.contacts.importing.conftest import counts, run_import, zipped
+from tests.contacts.importing.conftest import counts, read_rows, run_import, zipped
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +27,8 @@ IMPORTED = (
 )
 
 
-def _rows(tmp_path, text: str):
-    """Return the format recognised in the text and its rows as read, before cleaning."""
-    path = tmp_path / "Connections.csv"
-    path.write_text(text, encoding="utf-8")
-    (part,) = recognise.open_parts(path.name, path)
-    return part.format, list(part.rows)
-
-
 def test_a_member_id_is_no_address(tmp_path):
-    found, (karim, lea) = _rows(tmp_path, CONNECTIONS)
+    found, (karim, lea) = read_rows(tmp_path, CONNECTIONS, "Connections.csv")
     assert found == "linkedin"
     assert (karim.email, karim.other_emails, karim.problems) == ("", [], [])
     assert lea.email == "lea.roux@exemple.fr"
@@ -54,7 +45,7 @@ def test_a_connection_with_a_member_id_is_imported_without_a_problem(tmp_path):
 
 
 def test_every_address_and_number_of_the_address_book_is_kept(tmp_path):
-    found, (nora,) = _rows(tmp_path, IMPORTED)
+    found, (nora,) = read_rows(tmp_path, IMPORTED, "Connections.csv")
     assert found == "linkedin"
     assert nora.email == "nora@petit.fr"
     assert nora.other_emails == [("nora.petit@travail.fr", "")]

@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import translation
 
-from contacts.importing import recognise
 from contacts.models import ConsentEvent
-from tests.contacts.importing.conftest import run_import
+from tests.contacts.importing.conftest import read_rows, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -47,11 +46,8 @@ BREVO = (
 
 def _rows(tmp_path, name: str, text: str):
     """Return the rows a file gives as read, before cleaning, its messages in English."""
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
     with translation.override("en"):
-        (part,) = recognise.open_parts(name, path)
-        return list(part.rows)
+        return read_rows(tmp_path, text, name)[1]
 
 
 def test_a_subscriber_brings_the_time_and_address_of_their_confirmation(tmp_path):

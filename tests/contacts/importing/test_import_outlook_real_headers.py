@@ -5,9 +5,8 @@ import io
 
 import pytest
 
-from contacts.importing import recognise
 from contacts.models import Contact
-from tests.contacts.importing.conftest import run_import
+from tests.contacts.importing.conftest import read_rows, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -70,16 +69,8 @@ INES = _export(
 )  # fmt: skip
 
 
-def _rows(tmp_path, text: str, encoding: str = "utf-8"):
-    """Return the format recognised in the text and its rows as read, before cleaning."""
-    path = tmp_path / "contacts.csv"
-    path.write_text(text, encoding=encoding)
-    (part,) = recognise.open_parts(path.name, path)
-    return part.format, list(part.rows)
-
-
 def test_the_real_english_header_is_recognised_as_outlook(tmp_path):
-    found, (row,) = _rows(tmp_path, TOM)
+    found, (row,) = read_rows(tmp_path, TOM)
     assert found == "outlook"
     assert (row.first_name, row.last_name, row.company, row.job_title) == (
         "Tom", "Baker", "Bakery Ltd", "Owner"
@@ -88,7 +79,7 @@ def test_the_real_english_header_is_recognised_as_outlook(tmp_path):
 
 
 def test_every_address_and_number_is_read_labelled_by_its_column(tmp_path):
-    _format, (row,) = _rows(tmp_path, TOM)
+    _format, (row,) = read_rows(tmp_path, TOM)
     assert row.email == "tom@bakery.example"
     assert row.other_emails == [
         ("tom.baker@home.example", "E-mail 2 Address"),
@@ -103,7 +94,7 @@ def test_every_address_and_number_is_read_labelled_by_its_column(tmp_path):
 
 
 def test_french_outlook_gives_its_numbers_and_country(tmp_path):
-    found, (row,) = _rows(tmp_path, INES, encoding="cp1252")
+    found, (row,) = read_rows(tmp_path, INES, encoding="cp1252")
     assert found == "outlook"
     assert (row.first_name, row.last_name, row.company) == ("Inès", "Garnier", "Fleurs & Co")
     assert row.email == "ines@fleurs.fr"
@@ -115,14 +106,16 @@ def test_french_outlook_gives_its_numbers_and_country(tmp_path):
 
 def test_an_exchange_address_is_no_email(tmp_path):
     exchange = "/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=tom"
-    _format, (row,) = _rows(
+    _format, (row,) = read_rows(
         tmp_path, _export(ENGLISH, **{"First Name": "Tom", "E-mail Address": exchange})
     )
     assert (row.first_name, row.email, row.other_emails) == ("Tom", "", [])
 
 
 def test_a_persons_spreadsheet_with_outlook_like_names_stays_a_spreadsheet(tmp_path):
-    found, _rows_read = _rows(tmp_path, "First Name,Last Name,E-mail Address\nAna,Lima,a@b.fr\n")
+    found, _rows_read = read_rows(
+        tmp_path, "First Name,Last Name,E-mail Address\nAna,Lima,a@b.fr\n"
+    )
     assert found == "csv"
 
 
