@@ -19,7 +19,7 @@ from campaigns.models import Campaign
 from crm import heartbeat
 from crm.dashboard import figures
 from tests.campaigns import conftest as campaign_fixtures
-from tests.campaigns.editor_steps import link_the_last_word
+from tests.campaigns.editor_steps import write_the_sales_message
 from tests.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -132,26 +132,7 @@ def _compose(page: Page) -> None:
     page.get_by_text("Expéditeur et version texte").click()  # a folded section
     page.fill("#id_from_name", "Boulangerie Lefèvre")
     page.fill("#id_from_email", "bonjour@boulangerie-lefevre.fr")
-    editor = page.locator(".field-html_body .tiptap.ProseMirror")
-    editor.click()
-    page.keyboard.type("# Les soldes d’hiver")  # the editor makes a heading of it
-    page.keyboard.press("Enter")
-    page.keyboard.type("Bonjour ")
-    page.get_by_role("button", name="Prénom").click()  # the merge fields' menu
-    page.keyboard.type(", tout est à ")
-    page.keyboard.press("Control+b")
-    page.keyboard.type("moitié prix")
-    page.keyboard.press("Control+b")
-    page.keyboard.type(" sur notre site")
-    link_the_last_word(page, editor, "site")
-    _fill_dialog(page, href=SHOP)
-    expect(editor.locator(f"a[href='{SHOP}']")).to_have_text("site")
-    paragraph = editor.locator("p").first
-    box = paragraph.bounding_box()
-    paragraph.click(position={"x": box["width"] - 4, "y": box["height"] / 2})  # its end
-    page.get_by_role("button", name="Bouton", exact=True).click()
-    _fill_dialog(page, text="Voir les soldes", href=f"{SHOP}/soldes")
-    expect(editor.locator("a.button")).to_have_text("Voir les soldes")
+    editor = write_the_sales_message(page, "Les soldes d’hiver", SHOP)
     expect(editor.locator("h1")).to_have_text("Les soldes d’hiver")
     expect(page.locator("#audience-live")).to_contain_text("3 contacts peuvent la recevoir")
     page.screenshot(path=SHOTS / "first-hour-editor.png", full_page=True)
@@ -159,13 +140,6 @@ def _compose(page: Page) -> None:
         page.click("input[name=_save]")
     expect(page.locator(".messagelist li.success")).to_contain_text("enregistrée comme brouillon")
     expect(page.locator("#campaign-status")).to_have_text("Brouillon")
-
-
-def _fill_dialog(page: Page, **fields: str) -> None:
-    dialog = page.locator("dialog[open]")
-    for name, value in fields.items():
-        dialog.locator(f"input[name={name}]").fill(value)
-    dialog.locator("button[type=submit]").click()
 
 
 def _preview_on_a_phone(page: Page) -> None:

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from campaigns.models import Business, Campaign
-from tests.campaigns.editor_steps import link_the_last_word
+from tests.campaigns.editor_steps import write_the_sales_message
 from tests.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,31 +23,7 @@ def test_the_owner_composes_with_the_editor_and_previews_on_a_phone(
     expect(page.locator("#campaign-steps")).to_contain_text("Rédiger")
     page.fill("#id_name", "Soldes d’hiver")
     page.fill("#id_subject", "Nos soldes commencent")
-    editor = page.locator(".field-html_body .tiptap.ProseMirror")
-    editor.click()
-    page.keyboard.type("# Les soldes")
-    page.keyboard.press("Enter")
-    page.keyboard.type("Bonjour ")
-    page.get_by_role("button", name="Prénom").click()
-    page.keyboard.type(", tout est à ")
-    page.keyboard.press("Control+b")
-    page.keyboard.type("moitié prix")
-    page.keyboard.press("Control+b")
-    page.keyboard.type(" sur notre site")
-    link_the_last_word(page, editor, "site")
-    dialog = page.locator("dialog[open]")
-    dialog.locator("input[name=href]").fill("https://boulangerie-lefevre.fr")
-    dialog.locator("button[type=submit]").click()
-    expect(editor.locator("a[href='https://boulangerie-lefevre.fr']")).to_have_text("site")
-    paragraph = editor.locator("p").first
-    box = paragraph.bounding_box()
-    paragraph.click(position={"x": box["width"] - 4, "y": box["height"] / 2})  # its end
-    page.get_by_role("button", name="Bouton", exact=True).click()
-    dialog = page.locator("dialog[open]")
-    dialog.locator("input[name=text]").fill("Voir les soldes")
-    dialog.locator("input[name=href]").fill("https://boulangerie-lefevre.fr/soldes")
-    dialog.locator("button[type=submit]").click()
-    expect(editor.locator("a.button")).to_have_text("Voir les soldes")
+    write_the_sales_message(page, "Les soldes", "https://boulangerie-lefevre.fr")
     expect(page.locator("#audience-live")).to_contain_text("3 contacts peuvent la recevoir")
     page.screenshot(path=f"{SHOTS}/editor.png", full_page=True)
     with page.expect_navigation():
