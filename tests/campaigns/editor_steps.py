@@ -1,5 +1,7 @@
 """The owner's keystrokes in the campaign editor, shared by the browser tests."""
 
+import re
+
 from playwright.sync_api import Page, expect
 
 
@@ -45,4 +47,9 @@ def _link_the_last_word(page: Page, editor, word: str) -> None:
         page.keyboard.press("Shift+ArrowLeft")
         page.wait_for_function("n => window.getSelection().toString().length === n", arg=count)
     assert page.evaluate("() => window.getSelection().toString()") == word
-    page.locator(".prose-menubar__button[title*='link' i]").first.click()
+    # The browser's selection reaches the editor's state a moment later (on selectionchange);
+    # until then the link button is disabled and a click on it does nothing.
+    button = page.locator(".prose-menubar__button[title*='link' i]").first
+    expect(button).not_to_have_class(re.compile(r"\bdisabled\b"))
+    button.click()
+    expect(page.locator("dialog[open]")).to_be_visible()
