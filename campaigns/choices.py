@@ -14,6 +14,15 @@ class CampaignStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class CampaignKind(models.TextChoices):
+    """What a campaign is for; each kind has its own audience and may-send rule."""
+
+    REGULAR = "regular", _("Campaign")
+    OUTAGE = "outage", _("Outage notice")  # to every mailable contact, ahead of the rest
+    INVITATION = "invitation", _("Invitation")  # double opt-in, to no-consent contacts
+    REPERMISSION = "repermission", _("Re-permission")  # prospects quiet for years
+
+
 class BodyFormat(models.TextChoices):
     EDITOR = "editor", _("Editor")
     HTML = "html", _("HTML")

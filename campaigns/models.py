@@ -6,7 +6,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.choices import BodyFormat, CampaignStatus, DeliveryStatus
+from campaigns.choices import BodyFormat, CampaignKind, CampaignStatus, DeliveryStatus
 from campaigns.sending.compose import Composer
 from campaigns.templating import compile_template
 from contacts.models import Contact, Segment, Tag
@@ -60,6 +60,16 @@ class Campaign(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
     )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=CampaignKind.choices, default=CampaignKind.REGULAR,
+        editable=False,
+    )  # fmt: skip
+    public = models.BooleanField(
+        _("shown on the news page"), default=False,
+        help_text=_("Once sent, it can be read by anyone on your news page."),
+    )  # fmt: skip
+    # An outage notice stays at the top of the news page until the owner closes it.
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, editable=False)
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -235,6 +245,18 @@ class Business(models.Model):
         _("logo"), upload_to="brand/", blank=True,
         validators=[FileExtensionValidator(["png", "jpg", "jpeg"])],
         help_text=_("A PNG or JPEG image, about 300 pixels wide."),
+    )  # fmt: skip
+    telegram_url = models.URLField(
+        _("Telegram link"), blank=True, validators=[_no_merge_syntax],
+        help_text=_("Your Telegram channel or group, named in an outage notice."),
+    )  # fmt: skip
+    signal_url = models.URLField(
+        _("Signal link"), blank=True, validators=[_no_merge_syntax],
+        help_text=_("Your Signal group link, named in an outage notice."),
+    )  # fmt: skip
+    whatsapp_url = models.URLField(
+        _("WhatsApp link"), blank=True, validators=[_no_merge_syntax],
+        help_text=_("Your WhatsApp channel or number link (wa.me), named in an outage notice."),
     )  # fmt: skip
     brand_colour = models.CharField(
         _("brand colour"), max_length=7, default="#2f6f8f",

@@ -24,6 +24,7 @@ class ConsentMethod(models.TextChoices):
     IMPORT = "import", _("Import")
     FORM = "form", _("Form")
     CONFIRMATION = "confirmation", _("Double opt-in confirmation")
+    INVITATION = "invitation", _("Confirmed invitation")
     UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
     BOUNCE = "bounce", _("Bounce")
     COMPLAINT = "complaint", _("Spam complaint")

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "crm",
     "contacts",
     "campaigns",
+    "audience",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,12 @@ SEND_RATE_PER_HOUR = env_int("SEND_RATE_PER_HOUR", 0)
 CAMPAIGN_PAUSE_COMPLAINT_RATE = env_float("CAMPAIGN_PAUSE_COMPLAINT_RATE", 0.003)
 CAMPAIGN_PAUSE_BOUNCE_RATE = env_float("CAMPAIGN_PAUSE_BOUNCE_RATE", 0.05)
 CAMPAIGN_PAUSE_MIN_SENT = env_int("CAMPAIGN_PAUSE_MIN_SENT", 500)
+
+# Owned audience (README, "Your own audience"): how long a confirmation link is valid, and
+# how long a quiet prospect is kept before being asked again, then after being asked.
+SIGNUP_CONFIRM_DAYS = max(1, env_int("SIGNUP_CONFIRM_DAYS", 7))
+RETENTION_YEARS = max(1, env_int("RETENTION_YEARS", 3))
+RETENTION_GRACE_DAYS = max(1, env_int("RETENTION_GRACE_DAYS", 30))
 
 # The campaign editor: the email blocks (button, merge fields) beside the stock extensions.
 # The processor is given as a function: django-prose-editor 0.28 imports a dotted path wrongly.

@@ -147,6 +147,11 @@ class Contact(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     last_contacted_at = models.DateTimeField(_("last contacted"), null=True, blank=True)
+    # Set by the retention job (contacts.retention): a prospect quiet for RETENTION_YEARS,
+    # asked to confirm, deleted after RETENTION_GRACE_DAYS without an answer.
+    retention_flagged_at = models.DateTimeField(
+        _("asked to confirm on"), null=True, blank=True, editable=False
+    )
 
     objects = ContactQuerySet.as_manager()
 

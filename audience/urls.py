@@ -1,0 +1,3 @@
+"""The public pages of the owned audience (DESIGN.md, "Owned audience")."""
+
+urlpatterns = []
