@@ -13,19 +13,26 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.choices import CAMPAIGN_MOVES, CampaignStatus, DeliveryStatus
+from campaigns.choices import CAMPAIGN_MOVES, CampaignKind, CampaignStatus, DeliveryStatus
 from campaigns.models import Campaign, Delivery
+from contacts.choices import EmailStatus
 from contacts.models import Contact, Segment, Tag
 
 log = logging.getLogger(__name__)
 
 
 def audience(campaign: Campaign) -> QuerySet[Contact]:
-    """Return the contacts this campaign may email now.
+    """Return the contacts this campaign may email now, by its kind.
 
-    Everyone who may be emailed when the campaign names no tag and no segment; else
-    those with any of its tags or in any of its segments; less the exclusions.
+    An invitation: the no-consent contacts with an address never invited before. A
+    re-permission campaign: the mailable prospects the retention job flagged. Any other:
+    everyone who may be emailed when the campaign names no tag and no segment; else those
+    with any of its tags or in any of its segments; less the exclusions.
     """
+    if campaign.kind == CampaignKind.INVITATION:
+        return invitable(but_for=campaign)
+    if campaign.kind == CampaignKind.REPERMISSION:
+        return Contact.objects.mailable().filter(retention_flagged_at__isnull=False).order_by()
     return audience_of(
         list(campaign.tags.all()),
         list(campaign.segments.all()),
@@ -49,6 +56,21 @@ def audience_of(
     for segment in exclude_segments:
         contacts = contacts.exclude(pk__in=segment.contacts().values("pk"))
     return contacts.order_by()
+
+
+def invitable(but_for: Campaign | None = None) -> QuerySet[Contact]:
+    """Return the no-consent contacts with an address whom no invitation was ever for.
+
+    Any delivery row of an invitation campaign counts, whatever its state: that row is
+    the per-contact record that nobody is invited twice. `but_for`'s own rows do not.
+    """
+    invitations = Delivery.objects.filter(
+        contact=OuterRef("pk"), campaign__kind=CampaignKind.INVITATION
+    )
+    if but_for is not None and but_for.pk is not None:
+        invitations = invitations.exclude(campaign=but_for)
+    contacts = Contact.objects.filter(email_status=EmailStatus.NO_CONSENT).exclude(email="")
+    return contacts.exclude(Exists(invitations)).order_by()
 
 
 def _tagged(tags: list[Tag]) -> QuerySet:
@@ -118,9 +140,22 @@ def start(campaign: Campaign) -> int:
     starts it again from nothing.
     """
     with transaction.atomic():
+        if campaign.kind == CampaignKind.INVITATION:
+            _wait_for_other_invitations()
         if not move(campaign, "start", started_at=timezone.now()):
             return 0
         return fan_out(campaign)
+
+
+def _wait_for_other_invitations() -> None:
+    """Lock every invitation campaign until this transaction ends.
+
+    Two invitations starting at once would each miss the other's uncommitted rows and
+    invite the same contacts: the second waits here until the first has committed, and
+    its fan-out then sees them. (SQLite's transactions are one at a time already.)
+    """
+    invitations = Campaign.objects.select_for_update().filter(kind=CampaignKind.INVITATION)
+    list(invitations.values_list("pk", flat=True))
 
 
 def fan_out(campaign: Campaign) -> int:

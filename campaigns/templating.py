@@ -14,7 +14,8 @@ from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import Node, TextNode, Variable, VariableNode
 from django.utils.translation import gettext as _
 
-MERGE_FIELDS = ("first_name", "last_name", "email", "company", "unsubscribe_url")
+# `confirm_url` is filled in invitations and re-permission campaigns only (compose.CONFIRMING).
+MERGE_FIELDS = ("first_name", "last_name", "email", "company", "unsubscribe_url", "confirm_url")
 ALLOWED_FILTERS = ("default", "upper", "lower", "title", "capfirst")
 
 

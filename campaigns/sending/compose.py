@@ -17,7 +17,9 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from audience import confirming
 from campaigns import templating, unsubscribe
+from campaigns.choices import CampaignKind
 from campaigns.sending import layout
 
 if TYPE_CHECKING:
@@ -76,6 +78,7 @@ class Composer:
         text = campaign.text_body or templating.html_to_text(html)
         self.text = _with_footer(_compile(text, text_field), text, html=False)
         self.unsubscribe_prefix = unsubscribe.url_prefix()
+        self.confirming = CONFIRMING.get(campaign.kind, "")
 
     def render(self, recipient: Recipient) -> Rendered:
         token = unsubscribe.make_token(recipient.contact_id, self.campaign_id)
@@ -86,6 +89,7 @@ class Composer:
             "email": recipient.email,
             "company": recipient.company,
             "unsubscribe_url": url,
+            "confirm_url": self.confirm_url(recipient),
         }
         subject = templating.render(self.subject, fields, html=False)
         html = templating.render(self.html, fields, html=True)
@@ -109,7 +113,18 @@ class Composer:
             **self.tracking,
         )
 
+    def confirm_url(self, recipient: Recipient) -> str:
+        """Return the recipient's double opt-in link, for the kinds that ask for one."""
+        if not self.confirming:
+            return ""
+        return confirming.confirm_url(self.confirming, recipient.delivery_id)
 
+
+# The kinds whose messages ask the recipient to confirm, and what their link confirms.
+CONFIRMING = {
+    CampaignKind.INVITATION: "invitation",
+    CampaignKind.REPERMISSION: "repermission",
+}
 _PREHEADER = '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">%s</div>'
 
 

@@ -14,14 +14,14 @@ A `claimed` row whose lease ran out was never handed over, so it goes back to pe
 import enum
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from campaigns.choices import CampaignStatus, DeliveryStatus
+from campaigns.choices import CampaignKind, CampaignStatus, DeliveryStatus
 from campaigns.models import Campaign, Delivery
 from campaigns.sending.compose import Recipient
 from contacts.choices import EmailStatus
@@ -39,25 +39,47 @@ class HandOver(enum.Enum):
     LOST = "lost"  # the row is no longer ours (its lease ran out): leave it
 
 
+# Who may still receive a campaign, by its kind, checked last before a message leaves: an
+# invitation goes to a contact still without consent (one who subscribed or left since is
+# not invited); every other kind to one who may still be emailed (DESIGN.md, Consent).
+_MAY_RECEIVE = {
+    CampaignKind.INVITATION: f"c.email_status = '{EmailStatus.NO_CONSENT}'",
+}
+_MAILABLE = f"c.email_status = '{EmailStatus.SUBSCRIBED}' AND c.consent_basis <> ''"
+
+
+def _rule(kind: str) -> str:
+    return _MAY_RECEIVE.get(kind, _MAILABLE)
+
+
 # Step 2 above, in one statement: the last consent check and the claim check together,
 # so that an unsubscribe committed before it is honoured and a lost claim is noticed.
 # (Scalar subqueries, not EXISTS: they are looked up by primary key whatever the planner
 # guesses about the tables, which matters for a statement prepared once.)
-_MAY_SEND = f"""
+def _may_send(kind: str) -> str:
+    return f"""
 AND {D}.claim = %s AND {D}.status = 'claimed'
-AND (SELECT c.email = {D}.email AND c.email_status = '{EmailStatus.SUBSCRIBED}'
-     AND c.consent_basis <> '' FROM {C} c WHERE c.id = {D}.contact_id)
+AND (SELECT c.email = {D}.email AND {_rule(kind)} FROM {C} c WHERE c.id = {D}.contact_id)
 AND (SELECT k.status FROM {K} k WHERE k.id = {D}.campaign_id) = '{CampaignStatus.SENDING}'
 """
-_HAND_OVER = f"""
-UPDATE {D} SET status = 'sending', message_id = %s, lease_until = %s WHERE id = %s {_MAY_SEND}
+
+
+def _hand_over_one(kind: str) -> str:
+    return f"""
+UPDATE {D} SET status = 'sending', message_id = %s, lease_until = %s
+WHERE id = %s {_may_send(kind)}"""
+
+
+# The same conditions, read again right before each message of a group leaves (and when
+# a row was not handed over, to say why). The campaign is always found while its rows
+# are; a contact deleted since is not, which reads as "may not".
+def _still(kind: str) -> str:
+    return f"""
+SELECT c.email = %s AND {_rule(kind)}, k.status
+FROM {K} k LEFT JOIN {C} c ON c.id = %s WHERE k.id = %s
 """
-# The same conditions, read again right before each message of a group leaves.
-_STILL = f"""
-SELECT c.email = %s AND c.email_status = '{EmailStatus.SUBSCRIBED}' AND c.consent_basis <> '',
-       k.status
-FROM {C} c, {K} k WHERE c.id = %s AND k.id = %s
-"""
+
+
 # A row made `unknown` by the reaper while its worker was still sending is still that
 # worker's to record: the claim token proves the worker is the one that handed it over.
 _RECORD_SENT = f"""
@@ -71,12 +93,28 @@ UPDATE {D} SET status = 'sent', sent_at = %s, esp_message_id = r.esp, lease_unti
 error = '' FROM unnest(%s::bigint[], %s::text[]) AS r(id, esp)
 WHERE {D}.id = r.id AND {D}.claim = %s AND {D}.status IN ('sending', 'unknown')
 """
-_HAND_OVER_GROUP = f"""
+
+
+def _hand_over_group(kind: str) -> str:
+    return f"""
 WITH recorded AS ({_RECORD_GROUP})
 UPDATE {D} SET status = 'sending', message_id = m.message_id, lease_until = %s
 FROM unnest(%s::bigint[], %s::text[]) AS m(id, message_id)
-WHERE {D}.id = m.id {_MAY_SEND} RETURNING {D}.id
+WHERE {D}.id = m.id {_may_send(kind)} RETURNING {D}.id
 """
+
+
+class _Statements(NamedTuple):
+    hand_over: str
+    hand_over_group: str
+    still: str
+
+
+# Built once per kind: the PostgreSQL path prepares them on the server by their text.
+STATEMENTS = {
+    kind: _Statements(_hand_over_one(kind), _hand_over_group(kind), _still(kind))
+    for kind in CampaignKind.values
+}
 
 
 def claim(campaign_id: int, size: int) -> "Ledger | None":
@@ -98,6 +136,7 @@ def claim(campaign_id: int, size: int) -> "Ledger | None":
         )
     if not ids:
         return None
+    kind = Campaign.objects.filter(pk=campaign_id).values_list("kind", flat=True).first()
     rows = (
         Delivery.objects.filter(pk__in=ids, claim=token)
         .order_by("pk")
@@ -111,7 +150,7 @@ def claim(campaign_id: int, size: int) -> "Ledger | None":
             "contact__company__name",
         )
     )
-    return Ledger(campaign_id, token, [_recipient(row) for row in rows])
+    return Ledger(campaign_id, token, [_recipient(row) for row in rows], kind)
 
 
 def _recipient(row) -> tuple[Recipient, int]:
@@ -126,10 +165,11 @@ def _lease() -> timedelta:
 class Ledger:
     """Write the fate of each delivery of one claimed batch."""
 
-    def __init__(self, campaign_id: int, token: str, recipients: list):
+    def __init__(self, campaign_id: int, token: str, recipients: list, kind: str | None):
         self.campaign_id = campaign_id
         self.token = token
         self.recipients = recipients
+        self.statements = STATEMENTS[kind or CampaignKind.REGULAR]
         self.sent_contacts: list[int] = []
         self._unrecorded: list[tuple[int, str]] = []  # sends recorded with the next group
         self._postgres = connection.vendor == "postgresql"
@@ -157,7 +197,9 @@ class Ledger:
                 _RECORD_SENT, [(adapt(now), esp, pk, self.token) for pk, esp in records]
             )
             for pk, message_id in messages:
-                cursor.execute(_HAND_OVER, [message_id, adapt(now + _lease()), pk, self.token])
+                cursor.execute(
+                    self.statements.hand_over, [message_id, adapt(now + _lease()), pk, self.token]
+                )
                 if cursor.rowcount == 1:
                     handed.add(pk)
         return handed
@@ -171,7 +213,9 @@ class Ledger:
         # Prepared on the server: it runs for every few messages, and planning it each
         # time would cost more than running it. Django's cursors bind parameters on the
         # client, which cannot prepare.
-        cursor = self._server_cursor().execute(_HAND_OVER_GROUP, params, prepare=True)
+        cursor = self._server_cursor().execute(
+            self.statements.hand_over_group, params, prepare=True
+        )
         return {row[0] for row in cursor.fetchall()}
 
     def check(self, recipient: Recipient) -> HandOver:
@@ -180,20 +224,26 @@ class Ledger:
         A read, not a write: an unsubscribe or a pause committed since the group was handed
         over is honoured, at the cost of one round trip and no disk wait.
         """
-        params = [recipient.email, recipient.contact_id, self.campaign_id]
-        if self._postgres:
-            found = self._server_cursor().execute(_STILL, params, prepare=True).fetchone()
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(_STILL, params)
-                found = cursor.fetchone()
-        mailable, campaign = found or (False, None)  # no row: the contact was deleted
-        if campaign is not None and campaign != CampaignStatus.SENDING:
+        may, campaign = self._still(recipient.email, recipient.contact_id)
+        if campaign != CampaignStatus.SENDING:
             return HandOver.STOPPED
-        if not mailable:
+        if not may:
             self._close(recipient.delivery_id, DeliveryStatus.SKIPPED, "may no longer be emailed")
             return HandOver.SKIPPED
         return HandOver.HANDED
+
+    def _still(self, email: str, contact_id: int | None) -> tuple[bool, str | None]:
+        """Return whether the contact may still receive it, and the campaign's status."""
+        params = [email, contact_id, self.campaign_id]
+        if self._postgres:
+            cursor = self._server_cursor().execute(self.statements.still, params, prepare=True)
+            found = cursor.fetchone()
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(self.statements.still, params)
+                found = cursor.fetchone()
+        may, campaign = found or (False, None)  # no row: the campaign was deleted
+        return bool(may), campaign
 
     def _server_cursor(self) -> psycopg.Cursor:
         """Return this batch's server-binding cursor on PostgreSQL (made once: it is hot)."""
@@ -206,15 +256,15 @@ class Ledger:
         """Say why a delivery was not handed over, skipping it if its contact is the reason."""
         row = (
             Delivery.objects.filter(pk=delivery_id)
-            .annotate(mailable=Exists(_mailable_contact()))
-            .values("status", "claim", "campaign__status", "mailable")
+            .values("status", "claim", "email", "contact_id")
             .first()
         )
         if row is None or row["claim"] != self.token or row["status"] != DeliveryStatus.CLAIMED:
             return HandOver.LOST
-        if row["campaign__status"] != CampaignStatus.SENDING:
+        may, campaign = self._still(row["email"], row["contact_id"])
+        if campaign != CampaignStatus.SENDING:
             return HandOver.STOPPED
-        if row["mailable"]:  # the campaign was paused and resumed in between: try later
+        if may:  # the campaign was paused and resumed in between: try later
             self._mine(delivery_id).update(status=DeliveryStatus.PENDING, claim="")
             return HandOver.LOST
         self._close(delivery_id, DeliveryStatus.SKIPPED, "may no longer be emailed")
@@ -292,11 +342,6 @@ class Ledger:
             self._cursor.close()
         self.release_rest()
         Contact.objects.filter(pk__in=self.sent_contacts).update(last_contacted_at=timezone.now())
-
-
-def _mailable_contact():
-    mailable = Contact.objects.mailable()
-    return mailable.filter(pk=OuterRef("contact_id"), email=OuterRef("email"))
 
 
 def reap() -> tuple[int, int]:
