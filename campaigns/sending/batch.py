@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from campaigns import services
-from campaigns.choices import CampaignStatus, Outcome
+from campaigns.choices import CampaignKind, CampaignStatus, Outcome
 from campaigns.models import Campaign
+from campaigns.sending import dispatch
 from campaigns.sending.compose import Composer, Recipient
 from campaigns.sending.ledger import HandOver, Ledger, claim
 from campaigns.sending.ratelimit import RateLimiter
@@ -22,9 +23,12 @@ log = logging.getLogger(__name__)
 
 
 def send_batch(campaign_id: int) -> int:
-    """Claim and send one batch of the campaign's due deliveries; return how many were claimed."""
+    """Claim and send one batch of the campaign's due deliveries; return how many were claimed.
+
+    0 too when the campaign gives way to an outage notice: its batches stop until then.
+    """
     campaign = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.SENDING).first()
-    if campaign is None:
+    if campaign is None or _gives_way(campaign):
         return 0
     try:
         composer = Composer(campaign)
@@ -42,7 +46,12 @@ def send_batch(campaign_id: int) -> int:
         sender.transport.close()
     if ledger.sent_contacts and campaign.sending_problem:
         Campaign.objects.filter(pk=campaign.pk).update(sending_problem="")  # solved
-    return len(ledger.recipients)
+    return 0 if sender.gave_way else len(ledger.recipients)
+
+
+def _gives_way(campaign: Campaign) -> bool:
+    """Whether this campaign must wait for an outage notice being sent (it goes first)."""
+    return campaign.kind != CampaignKind.OUTAGE and dispatch.notice_waiting()
 
 
 def _batch_size() -> int:
@@ -67,6 +76,7 @@ class _Sender:
         self.transport = transport
         self.campaign = campaign
         self.limiter = RateLimiter()
+        self.gave_way = False
 
     def send_all(self, composer: Composer) -> None:
         size = settings.CAMPAIGN_HANDOVER_GROUP
@@ -82,6 +92,10 @@ class _Sender:
             stop_until = self.send_group(group, handed)
             if stop_until is not None:
                 self.ledger.release_rest(until=stop_until)
+                return
+            more = start + size < len(recipients)
+            if more and _gives_way(self.campaign):  # the rest back to the queue, by close()
+                self.gave_way = True
                 return
 
     def send_group(self, group: list, handed: set[int]):

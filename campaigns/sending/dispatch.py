@@ -2,6 +2,11 @@
 
 Scheduled campaigns are picked up here rather than with Celery ETAs, which Redis would
 hold in worker memory and redeliver unpredictably; the database is the queue.
+
+An outage notice goes first (DESIGN.md, Owned audience): while one has rows due or in a
+worker's hands, every other campaign's batches give way (`notice_waiting`, asked before
+each claim and after each hand-over group) and stop without queueing their next batch;
+when the notice's batches run out, `resume_yielded` sends those campaigns on again.
 """
 
 from django.conf import settings
@@ -10,8 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from campaigns import services
-from campaigns.choices import CampaignStatus, DeliveryStatus
-from campaigns.models import Campaign
+from campaigns.choices import CampaignKind, CampaignStatus, DeliveryStatus
+from campaigns.models import Campaign, Delivery
 from campaigns.sending.ledger import reap
 
 
@@ -26,9 +31,46 @@ def tick() -> None:
             services.nudge(campaign.pk)
         else:
             services.finish_if_done(campaign)  # an empty audience
+    waiting = notice_waiting()
     for campaign in Campaign.objects.filter(status=CampaignStatus.SENDING):
-        if not services.finish_if_done(campaign) and _stalled_twice(campaign):
+        if services.finish_if_done(campaign):
+            continue
+        yields = waiting and campaign.kind != CampaignKind.OUTAGE  # nudged when it is done
+        if not yields and _stalled_twice(campaign):
             services.nudge(campaign.pk)
+
+
+def notice_waiting() -> bool:
+    """Whether an outage notice being sent has rows due or in a worker's hands.
+
+    Asked after every hand-over group of every campaign: one indexed look at the few
+    campaigns sending, and the notice's rows only while a notice is sending.
+    """
+    notices = Campaign.objects.filter(status=CampaignStatus.SENDING, kind=CampaignKind.OUTAGE)
+    ids = list(notices.values_list("pk", flat=True))
+    if not ids:
+        return False
+    now = timezone.now()
+    due = Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+    held = Q(status__in=[DeliveryStatus.CLAIMED, DeliveryStatus.SENDING], lease_until__gte=now)
+    return Delivery.objects.filter(due | held, campaign_id__in=ids).exists()
+
+
+def resume_yielded() -> list[int]:
+    """Send on the campaigns that gave way to a notice, once none waits; return their ids.
+
+    Those that yielded hold no claim and have rows due, which is what `_stalled` sees; a
+    campaign still sending holds claims and is left alone (no second chain of batches).
+    """
+    if notice_waiting():
+        return []
+    others = Campaign.objects.filter(status=CampaignStatus.SENDING).exclude(
+        kind=CampaignKind.OUTAGE
+    )
+    resumed = [campaign.pk for campaign in others if _stalled(campaign)]
+    for pk in resumed:
+        services.nudge(pk)
+    return resumed
 
 
 def _stalled_twice(campaign: Campaign) -> bool:
