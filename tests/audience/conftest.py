@@ -1,0 +1,45 @@
+"""Audience fixtures: a business, a clean cache (rate limits), and a visitor's POST."""
+
+import time
+
+import pytest
+from django.core.cache import cache
+
+from audience.forms import Stamp
+from campaigns.models import Business
+
+PERSON = {"email": "lea.martin@exemple.fr", "first_name": "Léa", "last_name": "Martin",
+          "phone": "06 12 34 56 78", "consent": "on"}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    """Rate-limit counters live in the cache, which outlives a test: start each from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def business(db):
+    business = Business(
+        name="Boulangerie Lefèvre",
+        postal_address="3 rue des Granges, Besançon",
+        website="https://boulangerie-lefevre.fr",
+        brand_colour="#8a4b2a",
+    )
+    business.save()
+    return business
+
+
+def shown_stamp(version: int = 1, language: str = "fr", seconds_ago: float = 30) -> str:
+    """Return the stamp of Carnet's form as a page shown `seconds_ago` carries it."""
+    return Stamp(version, language, time.time() - seconds_ago).sign()
+
+
+def post_signup(client, stamp: str | None = None, ip: str = "203.0.113.7", **fields):
+    """POST the sign-up form as a person who took their time, unless told otherwise."""
+    data = {**PERSON, "stamp": shown_stamp() if stamp is None else stamp, **fields}
+    data = {name: value for name, value in data.items() if value is not None}
+    return client.post("/inscription/?lang=fr", data, REMOTE_ADDR=ip,
+                       HTTP_USER_AGENT="Mozilla/5.0 (Android 14; Mobile)")  # fmt: skip

@@ -1,0 +1,136 @@
+"""The sign-up form's POST: what a person's records and queues, what a bot's does not."""
+
+import pytest
+
+from audience.forms import Stamp
+from audience.models import Signup, SignupPage
+from contacts.models import Contact
+from tests.audience.conftest import PERSON, post_signup, shown_stamp
+from tests.contacts.factories import make_contact
+
+pytestmark = pytest.mark.django_db
+THANKS = "/inscription/merci/?lang=fr"
+
+
+def test_it_shows_the_form_with_the_fields_a_website_posts(client, business):
+    response = client.get("/inscription/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    html = response.content.decode()
+    for name in ("email", "first_name", "last_name", "phone", "consent", "website", "stamp"):
+        assert f'name="{name}"' in html
+    assert "Boulangerie Lefèvre" in html
+    assert SignupPage.load().consent_fr in html
+    assert "Je m’inscris" in html and response["Content-Language"] == "fr"
+
+
+def test_it_follows_the_visitors_language_and_the_switch(client, business):
+    english = client.get("/inscription/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert "Sign me up" in english.content.decode()
+    assert SignupPage.load().intro_en in english.content.decode()
+    assert 'href="/inscription/?lang=fr"' in english.content.decode()
+    french = client.get("/inscription/?lang=fr", HTTP_ACCEPT_LANGUAGE="en-GB")
+    assert "Je m’inscris" in french.content.decode()
+
+
+def test_it_records_a_person_and_queues_one_email(
+    client, business, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        response = post_signup(client)
+    assert response.status_code == 302 and response["Location"] == THANKS
+    signup = Signup.objects.get()
+    assert (signup.email, signup.first_name, signup.phone) == (PERSON["email"], "Léa",
+                                                               "+33612345678")  # fmt: skip
+    assert signup.form_version == 1 and signup.consent_text == SignupPage.load().consent_fr
+    assert (signup.signup_ip, signup.language) == ("203.0.113.7", "fr")
+    assert signup.signup_user_agent == "Mozilla/5.0 (Android 14; Mobile)"
+    assert signup.confirmed_at is None and len(queued) == 1
+    assert not Contact.objects.exists()  # a contact only once confirmed
+
+
+@pytest.mark.parametrize("bot", [
+    {"website": "http://cheap-pills.example"},  # the honeypot filled in
+    {"stamp": shown_stamp(seconds_ago=1)},  # sent a second after the page was made
+    {"stamp": ""},  # no stamp: neither Carnet's page nor the snippet
+    {"stamp": "forged:stamp"},
+], ids=["honeypot", "too-fast", "no-stamp", "forged-stamp"])  # fmt: skip
+def test_a_bots_post_creates_nothing_and_sends_nothing(
+    client, business, bot, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as queued:
+        response = post_signup(client, **bot)
+    assert response.status_code == 302 and response["Location"] == THANKS  # as for a person
+    assert not Signup.objects.exists() and not Contact.objects.exists() and queued == []
+
+
+def test_an_invalid_form_is_shown_again_with_its_errors(client, business):
+    response = post_signup(client, consent=None, email="pas-une-adresse")
+    html = response.content.decode()
+    assert response.status_code == 200 and not Signup.objects.exists()
+    assert "Cochez la case" in html and "Saisissez une adresse de courriel valide" in html
+    # Corrected and sent again at once: the stamp kept the time the page was first shown.
+    stamp = html.split('name="stamp" value="')[1].split('"')[0]
+    post_signup(client, stamp=stamp)
+    assert Signup.objects.count() == 1
+
+
+def test_an_already_subscribed_address_gets_nothing(
+    client, business, django_capture_on_commit_callbacks
+):
+    make_contact(email="Lea.Martin@exemple.fr", email_status="subscribed",
+                 consent_basis="customer")  # fmt: skip
+    with django_capture_on_commit_callbacks() as queued:
+        response = post_signup(client)
+    assert response.status_code == 302 and response["Location"] == THANKS  # nothing said
+    assert not Signup.objects.exists() and queued == []
+
+
+def test_the_rate_limits_per_ip_and_per_address(client, business):
+    for n in range(10):
+        post_signup(client, email=f"voisin{n}@exemple.fr", ip="198.51.100.1")
+    response = post_signup(client, email="onzieme@exemple.fr", ip="198.51.100.1")
+    assert response["Location"] == THANKS
+    assert Signup.objects.count() == 10  # the eleventh from one IP within the hour: nothing
+    for n in range(4):
+        post_signup(client, email="cible@exemple.fr", ip=f"192.0.2.{n}")
+    assert Signup.objects.filter(email="cible@exemple.fr").count() == 3  # not a fourth email
+
+
+def test_the_embedded_snippet_posts_without_cookie_or_time(business):
+    from django.test import Client
+
+    from audience import share
+
+    snippet = share.snippet("fr")
+    stamp = snippet.split('name="stamp" value="')[1].split('"')[0]
+    # Another website's page: no CSRF cookie or token, sent as fast as a program would.
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/inscription/?lang=fr", {**PERSON, "stamp": stamp},
+                           HTTP_ORIGIN="https://boulangerie-lefevre.fr")  # fmt: skip
+    assert response.status_code == 302 and Signup.objects.count() == 1
+
+
+def test_the_version_stored_is_the_one_shown(client, business):
+    page = SignupPage.load()
+    shown_v1 = page.consent_fr
+    page.intro_fr = "Nos nouvelles, une fois par mois."
+    page.save()
+    assert page.version == 1  # the intro is not the consent: same version
+    page.consent_fr = "J’accepte de recevoir la lettre mensuelle de la boulangerie."
+    page.save()
+    assert SignupPage.load().version == 2
+    post_signup(client, stamp=shown_stamp(version=1))  # a page opened before the change
+    post_signup(client, stamp=shown_stamp(version=2), email="paul@exemple.fr")
+    old, new = Signup.objects.order_by("pk")
+    assert (old.form_version, old.consent_text) == (1, shown_v1)
+    assert (new.form_version, new.consent_text) == (2, page.consent_fr)
+    page.consent_en = "I want the monthly letter."
+    page.save()
+    assert SignupPage.load().version == 3
+
+
+def test_a_stamp_carries_what_was_shown():
+    from audience.forms import read_stamp
+
+    assert read_stamp(Stamp(4, "en", None).sign()) == Stamp(4, "en", None)
+    assert read_stamp(Stamp(4, "de", None).sign()) is None
+    assert not Stamp(1, "fr", None).too_fast()
