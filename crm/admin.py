@@ -19,6 +19,7 @@ from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from audience import invitations, social
 from crm import dashboard, heartbeat, navigation
 from crm.dashboard import figures, first_steps
 
@@ -64,6 +65,8 @@ class CarnetAdminSite(admin.AdminSite):
                 self.admin_view(self.recount_view),
                 name="dashboard_recount",
             ),
+            path("invitation/", self.admin_view(invitations.page), name="invite_no_consent"),
+            path("reseaux-sociaux/", self.admin_view(social.page), name="social_only"),
             *super().get_urls(),
         ]
 
