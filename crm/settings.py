@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "contacts",
     "campaigns",
     "audience",
+    "news",
 ]
 
 MIDDLEWARE = [

@@ -8,4 +8,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("campaigns.urls")),
     path("", include("audience.urls")),
+    path("", include("news.urls")),
 ]

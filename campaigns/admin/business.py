@@ -18,6 +18,12 @@ class BusinessAdmin(ModelAdmin):
             "description": _("The law asks every marketing email to say who sends it and "
                              "where to write to them."),
         }),
+        (_("Your other channels"), {
+            "fields": ("telegram_url", "signal_url", "whatsapp_url"),
+            "description": _("Named in an outage notice and on your news page, beside your "
+                             "phone and website: where your clients can still find you when a "
+                             "social network is down."),
+        }),
     )  # fmt: skip
 
     def changelist_view(self, request, extra_context=None):

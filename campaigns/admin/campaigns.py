@@ -20,14 +20,14 @@ EDITABLE = {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}
 @admin.register(Campaign)
 class CampaignAdmin(ModelAdmin):
     form = CampaignForm
-    list_display = ("name", "status", "scheduled_at", "progress", "created_at")
-    list_filter = ("status",)
+    list_display = ("name", "kind", "status", "scheduled_at", "progress", "created_at")
+    list_filter = ("status", "kind", "public")
     search_fields = ("name", "subject")
     autocomplete_fields = AUDIENCE
 
     class Media:
         js = ("campaigns/admin/campaign-form.js",)
-        css = {"all": ("campaigns/admin/campaign.css",)}
+        css = {"all": ("campaigns/admin/campaign.css", "news/admin.css")}
 
     def get_fieldsets(self, request, obj=None):
         editable = obj is None or obj.status in EDITABLE
@@ -48,6 +48,7 @@ class CampaignAdmin(ModelAdmin):
                 count_url)}),
             (_("Tracking"), {"fields": ("track_clicks", "track_opens"),
                              "classes": ["collapse"]}),
+            (_("Your news page"), {"fields": ("public",)}),
         )  # fmt: skip
 
     @admin.display(description=_("progress"))

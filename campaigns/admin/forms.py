@@ -30,7 +30,7 @@ class CampaignForm(forms.ModelForm):
         model = Campaign
         fields = ("name", "subject", "preheader", "from_name", "from_email", "reply_to",
                   "body_format", "html_body", "text_body", *AUDIENCE,
-                  "track_clicks", "track_opens")  # fmt: skip
+                  "track_clicks", "track_opens", "public")  # fmt: skip
         widgets = {
             "body_format": forms.RadioSelect(attrs={"class": "body-format"}),
             "text_body": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),

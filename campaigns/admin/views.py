@@ -30,6 +30,13 @@ MOVES = {
 }
 
 
+# Whether a campaign is on the news page: the owner may change it once it is sent, too.
+PUBLISHING = {
+    "publish": (True, _lazy("The campaign is on your news page.")),
+    "unpublish": (False, _lazy("The campaign is no longer on your news page.")),
+}
+
+
 def status_context(campaign: Campaign) -> dict:
     counters = services.counters(campaign)
     return {
@@ -150,6 +157,11 @@ def send_test(request: HttpRequest, campaign: Campaign) -> None:
 def act(request: HttpRequest, campaign: Campaign, action: str) -> None:
     if action in ("schedule", "send_now"):
         _schedule(request, campaign, now=action == "send_now")
+        return
+    if action in PUBLISHING:
+        public, done = PUBLISHING[action]
+        Campaign.objects.filter(pk=campaign.pk).update(public=public)
+        messages.success(request, done)
         return
     if action not in MOVES:
         messages.error(request, _("Unknown action."))
