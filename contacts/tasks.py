@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from contacts import retention
 from contacts.importing import jobs, uploads
 from contacts.models import ImportJob
 
@@ -18,3 +19,9 @@ def import_contacts(job_id: int) -> None:
         finally:
             # The uploaded file holds personal data: it goes once imported (or failed).
             uploads.discard_all(job.files)
+
+
+@shared_task
+def apply_retention() -> None:
+    """Flag the quiet prospects, delete those who did not answer (contacts.retention)."""
+    retention.run()

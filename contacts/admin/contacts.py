@@ -7,9 +7,15 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from contacts import consent, search
-from contacts.admin import actions, merge, person
+from contacts.admin import actions, gdpr, merge, person
 from contacts.admin.consent import ConsentEventInline
-from contacts.admin.filters import HasEmailFilter, HasPhoneFilter, InUseFilter, SourceFilter
+from contacts.admin.filters import (
+    HasEmailFilter,
+    HasPhoneFilter,
+    InUseFilter,
+    RetentionFilter,
+    SourceFilter,
+)
 from contacts.admin.paging import ContactPaginator
 from contacts.choices import Source
 from contacts.consent import BLOCKED_STATUSES
@@ -89,6 +95,7 @@ class ContactAdmin(ModelAdmin):
         ("company", InUseFilter),
         HasEmailFilter,
         HasPhoneFilter,
+        RetentionFilter,
     )
     # get_search_results (contacts.search) searches these ignoring accents, and phones.
     search_fields = search.SEARCHED
@@ -124,7 +131,11 @@ class ContactAdmin(ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(lambda request: merge.merge_view(self, request))
-        return [path("merge/", view, name="contacts_contact_merge"), *super().get_urls()]
+        return [
+            path("merge/", view, name="contacts_contact_merge"),
+            *gdpr.urls(self),
+            *super().get_urls(),
+        ]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -138,7 +149,9 @@ class ContactAdmin(ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """Lead the page with the person: how to reach them, consent, tags, timeline."""
         contact = self.get_object(request, object_id)
-        extra = {"person": person.context(contact)} if contact else {}
+        extra = {}
+        if contact:
+            extra = {"person": person.context(contact), "retention": gdpr.flag_context(contact)}
         return super().change_view(
             request, object_id, form_url, {**extra, **(extra_context or {})}
         )

@@ -67,3 +67,18 @@ class HasPhoneFilter(_FilledFilter):
     title = _("presence of a phone number")
     parameter_name = "has_phone"
     field = "phone"
+
+
+class RetentionFilter(admin.SimpleListFilter):
+    """The prospects the retention job asked to confirm (contacts.retention)."""
+
+    title = _("retention")
+    parameter_name = "retention"
+
+    def lookups(self, request, model_admin):
+        return [("flagged", _("To confirm again"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "flagged":
+            return queryset.filter(retention_flagged_at__isnull=False)
+        return queryset

@@ -189,5 +189,6 @@ class ImportJobAdmin(ModelAdmin):
             parts=import_words.parts_in_words(job), basis=basis_label(job.basis),
             kept_values=import_words.kept_values(job),
             duplicates=import_words.probable_duplicates(job),
+            uploaded=any(uploads.is_stored(path) for _n, path in job.files),
         )  # fmt: skip
         return TemplateResponse(request, "admin/contacts/importjob/report.html", context)

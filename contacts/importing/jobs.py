@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
+from contacts import erasure
 from contacts.choices import ConsentMethod
 from contacts.importing import MAX_LISTED, pipeline, recognise, store, write
 from contacts.importing.clean import clean, left_out
@@ -132,8 +133,20 @@ def preview(job: ImportJob, rows: int = 10) -> list[dict]:
                 reason = left_out(row)
                 refused, problems = bool(reason), [*filter(None, [reason]), *row.problems]
             lines.append({"row": row, "problems": problems, "refused": refused})
+        _refuse_erased(lines)
         shown.append({"part": part, "rows": lines})
     return shown
+
+
+def _refuse_erased(lines: list[dict]) -> None:
+    """Show as refused the previewed rows whose address is on the suppression list."""
+    addresses = [line["row"].email for line in lines if not line["refused"]]
+    erased = erasure.erased_among(address for address in addresses if address)
+    for line in lines:
+        reason = None if line["refused"] else erased.get(erasure.normalise(line["row"].email))
+        if reason is not None:
+            line["refused"] = True
+            line["problems"].insert(0, erasure.skip_reason(reason))
 
 
 @contextmanager
@@ -163,6 +176,7 @@ def _import(job: ImportJob, report: dict, progress) -> None:
     options = [_write_options(job, part) for part in parts]
     for number, batch in enumerate(pipeline.batches(spec, parts, job.rows_total), start=1):
         part = parts[batch.part]
+        _leave_out_erased(batch)
         for kind, items in (("errors", batch.errors), ("problems", batch.problems)):
             for line, reason in items:
                 _list(report, kind, part, line, reason)
@@ -179,6 +193,26 @@ def _import(job: ImportJob, report: dict, progress) -> None:
         ImportJob.objects.filter(pk=job.pk).update(**_progress_fields(job))
         if progress:
             progress(job)
+
+
+def _leave_out_erased(batch: pipeline.Batch) -> None:
+    """Skip the rows whose address is on the suppression list (contacts.erasure), with why.
+
+    Only the person's own double opt-in brings such an address back; once it has, a
+    contact holds it again and its rows are imported as any other.
+    """
+    erased = erasure.erased_among(row.email for row in batch.rows if row.email)
+    if not erased:
+        return
+    kept = []
+    for row in batch.rows:
+        reason = erased.get(erasure.normalise(row.email)) if row.email else None
+        if reason is None:
+            kept.append(row)
+            continue
+        batch.skipped += 1
+        batch.errors.append((row.line, erasure.skip_reason(reason)))
+    batch.rows = kept
 
 
 def _write_options(job: ImportJob, part: recognise.Part) -> write.Settings:

@@ -19,11 +19,15 @@ def store(upload: UploadedFile) -> Path:
     return path
 
 
+def is_stored(path: Path | str) -> bool:
+    """Whether the file is an upload kept here (not a file the command line was given)."""
+    return Path(path).resolve().parent.parent == (Path(settings.VAR_DIR) / "imports").resolve()
+
+
 def discard(path: Path) -> None:
     """Remove a stored upload and its folder (nothing outside VAR_DIR/imports)."""
-    folder = path.resolve().parent
-    if folder.parent == (Path(settings.VAR_DIR) / "imports").resolve():
-        shutil.rmtree(folder, ignore_errors=True)
+    if is_stored(path):
+        shutil.rmtree(path.resolve().parent, ignore_errors=True)
 
 
 def discard_all(files: list[list[str]]) -> None:

@@ -9,6 +9,7 @@ from contacts.models.contacts import (
     Note,
     Tag,
 )
+from contacts.models.erasure import ErasedAddress
 from contacts.models.imports import ExternalKey, ImportJob
 from contacts.models.points import ContactPoint
 from contacts.models.segments import Segment
@@ -21,6 +22,7 @@ __all__ = [
     "Contact",
     "ContactPoint",
     "ContactSource",
+    "ErasedAddress",
     "ExternalKey",
     "Handle",
     "ImportJob",

@@ -330,6 +330,10 @@ class Activity(models.Model):
         TAGGED = "tagged", _("Tag added")
         UNTAGGED = "untagged", _("Tag removed")
         MERGED = "merged", _("Merged")
+        # The retention job (contacts.retention): quiet for years, then asked to confirm.
+        FLAGGED = "flagged", _("Asked to confirm")
+        RECONFIRMED = "reconfirmed", _("Confirmed again")
+        UNFLAGGED = "unflagged", _("No longer to confirm")
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -1,0 +1,221 @@
+"""Retention: prospects quiet for RETENTION_YEARS are asked to confirm, then deleted.
+
+A prospect is a contact with no purchase basis (not an existing customer), who never
+clicked a campaign and never confirmed an address (a sign-up, an invitation, a
+re-permission), and with nothing from or about them for RETENTION_YEARS: not created, not
+contacted (the "last contacted" date the owner sets), no consent record, no opening.
+
+Each day (contacts.tasks.apply_retention):
+1. a flagged contact who is no longer quiet (the owner noted a contact, they opened an
+   email…) is unflagged;
+2. a contact flagged for more than RETENTION_GRACE_DAYS is deleted as an erasure deletes
+   (contacts.erasure), without keeping their address's hash: they did not ask to be
+   forgotten, they expired; a later import may add them again as a new contact. Only those
+   who had unsubscribed, bounced or complained leave the hash, so that their refusal holds;
+3. the quiet prospects not yet flagged are flagged (Contact.retention_flagged_at).
+The owner prepares a re-permission campaign for the flagged (prepare_campaign()); a
+recipient's "Je confirme" comes back through audience.confirming to reconfirm().
+"""
+
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.choices import BodyFormat, CampaignKind, CampaignStatus
+from campaigns.models import Campaign, Delivery
+from contacts import consent, erasure
+from contacts.choices import ConsentBasis, ConsentMethod, EmailStatus
+from contacts.importing import uploads
+from contacts.models import Activity, ConsentChange, ConsentEvent, Contact, ImportJob
+
+log = logging.getLogger(__name__)
+CONFIRMED_BY = (ConsentMethod.FORM, ConsentMethod.CONFIRMATION, ConsentMethod.INVITATION)
+# An upload the owner never confirmed (or whose worker died) is kept this long, then goes.
+UPLOAD_KEPT = timedelta(days=2)
+
+
+def quiet_since(now: datetime) -> datetime:
+    """Return the moment RETENTION_YEARS before `now` (29 February: the 28th)."""
+    year = now.year - settings.RETENTION_YEARS
+    try:
+        return now.replace(year=year)
+    except ValueError:
+        return now.replace(year=year, day=28)
+
+
+def quiet_prospects(now: datetime | None = None) -> QuerySet[Contact]:
+    """Return the prospects with nothing from or about them for RETENTION_YEARS."""
+    since = quiet_since(now or timezone.now())
+    person = OuterRef("pk")
+    clicked = Delivery.objects.filter(contact=person, clicked_at__isnull=False)
+    opened = Delivery.objects.filter(contact=person, opened_at__gt=since)
+    confirmed = ConsentEvent.objects.filter(contact=person, how__in=CONFIRMED_BY)
+    recorded = ConsentEvent.objects.filter(contact=person, at__gt=since)
+    return (
+        Contact.objects.exclude(consent_basis=ConsentBasis.CUSTOMER)
+        .filter(created_at__lte=since)
+        .filter(Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lte=since))
+        .exclude(Exists(clicked))
+        .exclude(Exists(confirmed))
+        .exclude(Exists(recorded))
+        .exclude(Exists(opened))
+    )
+
+
+def flagged() -> QuerySet[Contact]:
+    return Contact.objects.filter(retention_flagged_at__isnull=False)
+
+
+def deletion_date(contact: Contact) -> datetime | None:
+    """Return when the flagged contact goes without an answer."""
+    if contact.retention_flagged_at is None:
+        return None
+    return contact.retention_flagged_at + timedelta(days=settings.RETENTION_GRACE_DAYS)
+
+
+def run(now: datetime | None = None) -> dict[str, int]:
+    """Apply the day's three steps (see the module); return how many each touched."""
+    now = now or timezone.now()
+    quiet = quiet_prospects(now)
+    done = {
+        "unflagged": _unflag(flagged().exclude(pk__in=quiet.values("pk"))),
+        "deleted": _delete_expired(quiet, now),
+        "flagged": _flag(quiet.filter(retention_flagged_at__isnull=True), now),
+        "uploads": sweep_uploads(now),
+    }
+    log.info("retention: %(flagged)d flagged, %(unflagged)d no longer flagged, "
+             "%(deleted)d deleted, %(uploads)d uploads deleted", done)  # fmt: skip
+    return done
+
+
+def _flag(contacts: QuerySet[Contact], now: datetime) -> int:
+    with transaction.atomic():
+        ids = list(contacts.values_list("pk", flat=True))
+        Contact.objects.filter(pk__in=ids).update(retention_flagged_at=now)
+        _note(ids, Activity.Kind.FLAGGED, now)
+    return len(ids)
+
+
+def _unflag(contacts: QuerySet[Contact]) -> int:
+    with transaction.atomic():
+        ids = list(contacts.values_list("pk", flat=True))
+        Contact.objects.filter(pk__in=ids).update(retention_flagged_at=None)
+        _note(ids, Activity.Kind.UNFLAGGED, timezone.now())
+    return len(ids)
+
+
+def _note(ids: list[int], kind: str, now: datetime) -> None:
+    Activity.objects.bulk_create(Activity(contact_id=pk, kind=kind, at=now) for pk in ids)
+    for pk in ids:
+        log.info("contact #%d %s", pk, kind)
+
+
+def _delete_expired(quiet: QuerySet[Contact], now: datetime) -> int:
+    """Delete the contacts flagged for more than RETENTION_GRACE_DAYS; return how many."""
+    limit = now - timedelta(days=settings.RETENTION_GRACE_DAYS)
+    expired = quiet.filter(retention_flagged_at__lte=limit).only("pk", "email_status")
+    deleted = 0
+    for contact in expired.iterator():
+        said_no = contact.email_status in consent.BLOCKED_STATUSES
+        reason = erasure.Reason.OPTED_OUT if said_no else None
+        erasure.delete_person(contact, reason, why="deleted after the retention period")
+        deleted += 1
+    return deleted
+
+
+def reconfirm(delivery_id: int, proof) -> Contact | None:
+    """Record the "Je confirme" of a re-permission email's recipient; return the contact.
+
+    The address becomes subscribed on the basis of consent, with the proof; a contact
+    already so gets the confirmation recorded beside its status (no change to make).
+    """
+    delivery = (
+        Delivery.objects.select_related("contact", "campaign")
+        .filter(pk=delivery_id, campaign__kind=CampaignKind.REPERMISSION)
+        .first()
+    )
+    if delivery is None or delivery.contact is None:
+        return None  # deleted since (erased, or expired)
+    contact, how = delivery.contact, _proof_of(delivery, proof)
+    with transaction.atomic():
+        wanted = (EmailStatus.SUBSCRIBED, ConsentBasis.CONSENT)
+        if (contact.email_status, contact.consent_basis) != wanted:
+            consent.change(contact, status=wanted[0], basis=wanted[1], how=how)
+        elif contact.retention_flagged_at is not None:
+            ConsentEvent.record(contact, contact.email_status, how)
+        else:
+            return contact  # confirmed already: the second click records nothing
+        Contact.objects.filter(pk=contact.pk).update(retention_flagged_at=None)
+        Activity.objects.create(contact=contact, kind=Activity.Kind.RECONFIRMED, at=proof.at)
+    contact.retention_flagged_at = None
+    log.info("contact #%d reconfirmed", contact.pk)
+    return contact
+
+
+def _proof_of(delivery: Delivery, proof) -> ConsentChange:
+    return ConsentChange(
+        how=ConsentMethod.CONFIRMATION,
+        ip=proof.ip,
+        proof_at=proof.at,
+        proof_form=_("Re-permission email “%(name)s”") % {"name": delivery.campaign.name},
+        detail=_("Browser: %(agent)s") % {"agent": proof.user_agent or "?"},
+    )
+
+
+def prepare_campaign(by=None) -> Campaign:
+    """Return the draft re-permission campaign, created with its default text if none."""
+    draft = Campaign.objects.filter(
+        kind=CampaignKind.REPERMISSION, status=CampaignStatus.DRAFT
+    ).first()
+    if draft is not None:
+        return draft
+    button = _("Yes, keep me on the list")
+    body = "".join(
+        f"<p>{line}</p>"
+        for line in (
+            _("Hello {{ first_name }},"),
+            _("We have not heard from you for a while. Do you still want to receive our news?"),
+            f'<a class="button" href="{{{{ confirm_url }}}}">{button}</a>',
+            _("Without an answer from you, we will delete your details in a few weeks."),
+        )
+    )
+    return Campaign.objects.create(
+        name=_("Do you still want our news?"), subject=_("Do you still want to hear from us?"),
+        body_format=BodyFormat.EDITOR, html_body=body, kind=CampaignKind.REPERMISSION,
+        created_by=by,
+    )  # fmt: skip
+
+
+def sweep_uploads(now: datetime) -> int:
+    """Delete the uploaded files no import will read: those of finished imports (the
+    worker deletes them, unless it died), drafts never confirmed (with their draft), and
+    orphans; return how many. Each import keeps its files' SHA-256."""
+    old = now - UPLOAD_KEPT
+    stale = ImportJob.objects.filter(status=ImportJob.Status.DRAFT, started_at__lte=old)
+    finished = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED]
+    )
+    gone = {_folder(path) for job in [*stale, *finished] for _name, path in job.files}
+    stale.delete()
+    waiting = ImportJob.objects.exclude(status__in=[ImportJob.Status.DONE,
+                                                    ImportJob.Status.FAILED])  # fmt: skip
+    kept = {_folder(path) for files in waiting.values_list("files", flat=True)
+            for _name, path in files}  # fmt: skip
+    folder = Path(settings.VAR_DIR) / "imports"
+    swept = 0
+    for stored in folder.glob("*/*") if folder.is_dir() else ():
+        orphan = stored.stat().st_mtime <= old.timestamp()  # no import saved for it in time
+        if stored.resolve().parent not in kept and (_folder(stored) in gone or orphan):
+            uploads.discard(stored)
+            swept += 1
+    return swept
+
+
+def _folder(path) -> Path:
+    return Path(path).resolve().parent
