@@ -243,6 +243,8 @@ CELERY_BEAT_SCHEDULE = {
     # The dashboard's figures, counted ahead of the page (crm/dashboard/figures.py).
     "dashboard": {"task": "crm.dashboard.tasks.refresh_figures", "schedule": 300.0},
     "campaigns": {"task": "campaigns.tasks.tick", "schedule": float(CAMPAIGN_TICK_SECONDS)},
+    # Quiet prospects flagged, the unanswered deleted, stale uploads too (contacts.retention).
+    "retention": {"task": "contacts.tasks.apply_retention", "schedule": 86400.0},
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
