@@ -73,8 +73,8 @@ def _proof(delivery: Delivery, proof: Proof) -> ConsentChange:
         ) % {
             "sent": when(delivery.sent_at) if delivery.sent_at else _("an unknown date"),
             "confirmed": when(proof.at),
-            "ip": proof.ip or _("unknown"),
-            "agent": proof.user_agent or _("unknown"),
+            "ip": proof.ip or "—",
+            "agent": proof.user_agent or "—",
         }
     return ConsentChange(
         how=ConsentMethod.INVITATION,

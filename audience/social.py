@@ -96,7 +96,8 @@ def invitation_message(link: str) -> str:
         "it, you can sign up here (it takes a minute, and you can leave at any time): "
         "%(link)s"
     ) % {"link": link}
-    return f"{greeting} {body}\n{_('Thank you!')}"
+    thanks = _("Thank you!")
+    return f"{greeting} {body}\n{thanks}"
 
 
 def page(request: HttpRequest) -> HttpResponse:
