@@ -44,6 +44,7 @@ class SignupPageAdmin(ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         context = {
             "title": _("Sign-ups"),
+            "subtitle": None,  # the one page needs no name of its own
             "signup_url": share.signup_url(),
             "snippets": [(_("In French"), share.snippet("fr")),
                          (_("In English"), share.snippet("en"))],

@@ -7,6 +7,7 @@ from django.core.cache import cache
 
 from audience.forms import Stamp
 from campaigns.models import Business
+from tests.campaigns.conftest import processes, smtp  # noqa: F401 (fixtures used here too)
 
 PERSON = {"email": "lea.martin@exemple.fr", "first_name": "Léa", "last_name": "Martin",
           "phone": "06 12 34 56 78", "consent": "on"}  # fmt: skip
