@@ -106,6 +106,8 @@ class SignupForm(forms.ModelForm):
 
     def restamp(self, version: int, language: str) -> None:
         """Stamp the form sent back for correction with the wording it now shows; the
-        time stays when the page was first shown."""
+        time stays when the page was first shown (now, if it carried no valid stamp)."""
+        shown = self.shown()
+        made_at = shown.made_at if shown else time.time()
         self.data = self.data.copy()
-        self.data["stamp"] = Stamp(version, language, self.shown().made_at).sign()
+        self.data["stamp"] = Stamp(version, language, made_at).sign()

@@ -41,6 +41,8 @@ from contacts.models import ConsentChange, Contact, ContactSource
 LIMIT_PER_IP = (10, 3600)
 # Each try sends an email to the address: a stranger cannot flood someone's mailbox.
 LIMIT_PER_ADDRESS = (3, 86400)
+# How long a sign-up never confirmed is kept once its link has expired.
+UNCONFIRMED_KEPT_DAYS = 30
 
 
 def sign_up(form: SignupForm, proof: Proof) -> Signup | None:
@@ -236,6 +238,18 @@ def _where(at: datetime, ip: str | None, browser: str) -> dict:
         "ip": ip or _("an unknown address"),
         "browser": browser or _("unknown"),
     }
+
+
+def forget_unconfirmed() -> int:
+    """Delete the sign-ups never confirmed, a month after their link expired; return how many.
+
+    They hold a person's address and name without their consent: kept a while to answer
+    "did someone sign me up?", not for ever.
+    """
+    days = settings.SIGNUP_CONFIRM_DAYS + UNCONFIRMED_KEPT_DAYS
+    old = timezone.now() - timedelta(days=days)
+    deleted, _ = Signup.objects.filter(confirmed_at=None, signed_up_at__lt=old).delete()
+    return deleted
 
 
 def this_week() -> int:

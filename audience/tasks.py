@@ -17,3 +17,9 @@ def send_confirmation(self, signup_id: int) -> None:
         # The retries are bounded by the row's tries (CAMPAIGN_MAX_ATTEMPTS), not Celery's.
         countdown = max(1.0, (retry_at - timezone.now()).total_seconds())
         raise self.retry(countdown=countdown)
+
+
+@shared_task
+def forget_unconfirmed() -> None:
+    """Delete the sign-ups never confirmed (daily, from the beat)."""
+    signups.forget_unconfirmed()

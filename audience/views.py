@@ -31,10 +31,10 @@ def signup(request: HttpRequest) -> HttpResponse:
     page, language = SignupPage.load(), _language(request)
     if request.method == "POST":
         form = SignupForm(request.POST, consent_label=page.consent(language))
-        if form.is_bot():  # it sees what a person sees; nothing is recorded or sent
-            return redirect(f"{reverse('signup_thanks')}?lang={language}")
         if form.is_valid():
-            signups.sign_up(form, Proof.of(request))
+            # A bot sees what a person sees; nothing is recorded or sent for it.
+            if not form.is_bot():
+                signups.sign_up(form, Proof.of(request))
             return redirect(f"{reverse('signup_thanks')}?lang={language}")
         form.restamp(page.version, language)  # sent back to be corrected
     else:

@@ -72,6 +72,7 @@ def test_an_invalid_form_is_shown_again_with_its_errors(client, business):
     assert response.status_code == 200 and not Signup.objects.exists()
     assert "Cochez la case" in html and "Saisissez une adresse de courriel valide" in html
     # Corrected and sent again at once: the stamp kept the time the page was first shown.
+    assert "Cochez la case" in post_signup(client, consent=None, stamp="").content.decode()
     stamp = html.split('name="stamp" value="')[1].split('"')[0]
     post_signup(client, stamp=stamp)
     assert Signup.objects.count() == 1

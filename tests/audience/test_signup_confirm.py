@@ -160,3 +160,15 @@ def test_this_week_counts_the_confirmed_sign_ups_of_the_last_7_days(client, busi
         confirmed_at=timezone.now() - timedelta(days=8)
     )
     assert signups.this_week() == 0
+
+
+def test_sign_ups_never_confirmed_are_forgotten_a_month_after_their_link(client, business, smtp):
+    _, link = signed_up(client, smtp)
+    signed_up(client, smtp, email="waiting@exemple.fr")
+    signed_up(client, smtp, email="recent@exemple.fr")
+    client.post(link, **CONFIRMER)
+    long_ago = timezone.now() - timedelta(days=7 + 31)
+    Signup.objects.exclude(email="recent@exemple.fr").update(signed_up_at=long_ago)
+    assert signups.forget_unconfirmed() == 1
+    kept = set(Signup.objects.values_list("email", flat=True))
+    assert kept == {"lea.martin@exemple.fr", "recent@exemple.fr"}  # the proof stays
