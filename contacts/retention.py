@@ -24,11 +24,12 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from campaigns.choices import BodyFormat, CampaignKind, CampaignStatus
-from campaigns.models import Campaign, Delivery
+from campaigns.models import Business, Campaign, Delivery
 from contacts import consent, erasure
 from contacts.choices import ConsentBasis, ConsentMethod, EmailStatus
 from contacts.importing import uploads
@@ -119,53 +120,55 @@ def _note(ids: list[int], kind: str, now: datetime) -> None:
 def _delete_expired(quiet: QuerySet[Contact], now: datetime) -> int:
     """Delete the contacts flagged for more than RETENTION_GRACE_DAYS; return how many."""
     limit = now - timedelta(days=settings.RETENTION_GRACE_DAYS)
-    expired = quiet.filter(retention_flagged_at__lte=limit).only("pk", "email_status")
-    deleted = 0
-    for contact in expired.iterator():
+    # Read first: SQLite does not isolate a query being read from deletes on its table.
+    expired = list(quiet.filter(retention_flagged_at__lte=limit).only("pk", "email_status"))
+    for contact in expired:
         said_no = contact.email_status in consent.BLOCKED_STATUSES
         reason = erasure.Reason.OPTED_OUT if said_no else None
         erasure.delete_person(contact, reason, why="deleted after the retention period")
-        deleted += 1
-    return deleted
+    return len(expired)
 
 
 def reconfirm(delivery_id: int, proof) -> Contact | None:
-    """Record the "Je confirme" of a re-permission email's recipient; return the contact.
+    """Record the "Je confirme" of a re-permission email's recipient; return the contact,
+    or None if it is gone or no longer has the address the email went to.
 
     The address becomes subscribed on the basis of consent, with the proof; a contact
-    already so gets the confirmation recorded beside its status (no change to make).
+    already so gets the confirmation recorded beside its status (there is no change).
     """
-    delivery = (
-        Delivery.objects.select_related("contact", "campaign")
-        .filter(pk=delivery_id, campaign__kind=CampaignKind.REPERMISSION)
-        .first()
-    )
-    if delivery is None or delivery.contact is None:
+    delivery = Delivery.objects.filter(
+        pk=delivery_id, campaign__kind=CampaignKind.REPERMISSION
+    ).first()
+    if delivery is None or delivery.contact_id is None:
         return None  # deleted since (erased, or expired)
-    contact, how = delivery.contact, _proof_of(delivery, proof)
     with transaction.atomic():
-        wanted = (EmailStatus.SUBSCRIBED, ConsentBasis.CONSENT)
+        # Locked: an unsubscribe or an erasure committed meanwhile is seen, not overwritten.
+        contact = Contact.objects.select_for_update().filter(pk=delivery.contact_id).first()
+        if contact is None or contact.email.lower() != delivery.email.lower():
+            return None
+        wanted, how = (EmailStatus.SUBSCRIBED, ConsentBasis.CONSENT), _proof_of(delivery, proof)
         if (contact.email_status, contact.consent_basis) != wanted:
             consent.change(contact, status=wanted[0], basis=wanted[1], how=how)
         elif contact.retention_flagged_at is not None:
             ConsentEvent.record(contact, contact.email_status, how)
         else:
-            return contact  # confirmed already: the second click records nothing
+            return contact  # confirmed already: a second click records nothing
         Contact.objects.filter(pk=contact.pk).update(retention_flagged_at=None)
+        contact.retention_flagged_at = None
         Activity.objects.create(contact=contact, kind=Activity.Kind.RECONFIRMED, at=proof.at)
-    contact.retention_flagged_at = None
     log.info("contact #%d reconfirmed", contact.pk)
     return contact
 
 
 def _proof_of(delivery: Delivery, proof) -> ConsentChange:
+    with translation.override(settings.LANGUAGE_CODE):
+        detail = _("Asked to confirm by the email “%(name)s”; confirmed from the browser "
+                   "“%(agent)s”.") % {"name": delivery.campaign.name,
+                                       "agent": proof.user_agent or "—"}  # fmt: skip
     return ConsentChange(
-        how=ConsentMethod.CONFIRMATION,
-        ip=proof.ip,
-        proof_at=proof.at,
-        proof_form=_("Re-permission email “%(name)s”") % {"name": delivery.campaign.name},
-        detail=_("Browser: %(agent)s") % {"agent": proof.user_agent or "?"},
-    )
+        how=ConsentMethod.CONFIRMATION, ip=proof.ip, proof_at=proof.at,
+        proof_form=f"re-permission #{delivery.campaign_id}", detail=detail,
+    )  # fmt: skip
 
 
 def prepare_campaign(by=None) -> Campaign:
@@ -175,21 +178,30 @@ def prepare_campaign(by=None) -> Campaign:
     ).first()
     if draft is not None:
         return draft
-    button = _("Yes, keep me on the list")
-    body = "".join(
-        f"<p>{line}</p>"
-        for line in (
-            _("Hello {{ first_name }},"),
-            _("We have not heard from you for a while. Do you still want to receive our news?"),
-            f'<a class="button" href="{{{{ confirm_url }}}}">{button}</a>',
-            _("Without an answer from you, we will delete your details in a few weeks."),
-        )
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # the business's language
+        text = _default_text()
+    business = Business.load()
     return Campaign.objects.create(
-        name=_("Do you still want our news?"), subject=_("Do you still want to hear from us?"),
-        body_format=BodyFormat.EDITOR, html_body=body, kind=CampaignKind.REPERMISSION,
-        created_by=by,
+        kind=CampaignKind.REPERMISSION, body_format=BodyFormat.EDITOR, created_by=by,
+        from_name=business.name[:100], **text,
     )  # fmt: skip
+
+
+def _default_text() -> dict[str, str]:
+    # The merge fields go through as written: the campaign fills them for each contact.
+    hello = "{{ first_name|default:'" + pgettext("Hello …,", "there") + "' }}"
+    button = _("Yes, keep me on the list")
+    lines = [
+        _("Hello %(name)s,") % {"name": hello},
+        _("We have not heard from you for a while. Do you still want to receive our news?"),
+        f'<a class="button" href="{{{{ confirm_url }}}}">{button}</a>',
+        _("Without an answer from you, we will delete your details in a few weeks."),
+    ]
+    return {
+        "name": _("Do you still want our news?"),
+        "subject": _("Do you still want to hear from us?"),
+        "html_body": "".join(f"<p>{line}</p>" for line in lines),
+    }
 
 
 def sweep_uploads(now: datetime) -> int:

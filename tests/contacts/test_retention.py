@@ -163,6 +163,7 @@ def test_the_page_counts_them_and_prepares_the_re_permission_campaign_once(clien
     assert response.url == reverse("admin:campaigns_campaign_change", args=[campaign.pk])
     assert (campaign.kind, campaign.status) == (CampaignKind.REPERMISSION, CampaignStatus.DRAFT)
     assert "{{ confirm_url }}" in campaign.html_body
+    campaign.full_clean()  # the owner can send it as it is
     client.post(url)
     assert Campaign.objects.count() == 1  # the draft is opened again, not doubled
 
