@@ -1,8 +1,14 @@
 """The sign-up form's POST: what a person's records and queues, what a bot's does not."""
 
-import pytest
+import io
 
-from audience.forms import Stamp
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from PIL import Image
+
+from audience import share
+from audience.forms import Stamp, read_stamp
 from audience.models import Signup, SignupPage
 from contacts.models import Contact
 from tests.audience.conftest import PERSON, post_signup, shown_stamp
@@ -101,10 +107,6 @@ def test_the_rate_limits_per_ip_and_per_address(client, business):
 
 
 def test_the_embedded_snippet_posts_without_cookie_or_time(business):
-    from django.test import Client
-
-    from audience import share
-
     snippet = share.snippet("fr")
     stamp = snippet.split('name="stamp" value="')[1].split('"')[0]
     # Another website's page: no CSRF cookie or token, sent as fast as a program would.
@@ -134,8 +136,16 @@ def test_the_version_stored_is_the_one_shown(client, business):
 
 
 def test_a_stamp_carries_what_was_shown():
-    from audience.forms import read_stamp
-
     assert read_stamp(Stamp(4, "en", None).sign()) == Stamp(4, "en", None)
     assert read_stamp(Stamp(4, "de", None).sign()) is None
     assert not Stamp(1, "fr", None).too_fast()
+
+
+def test_the_page_shows_the_business_logo(client, business):
+    image = io.BytesIO()
+    Image.new("RGB", (300, 80), "#8a4b2a").save(image, "PNG")
+    business.logo.save("logo.png", ContentFile(image.getvalue()))
+    html = client.get("/inscription/").content.decode()
+    src = html.split('class="logo"')[0].rsplit('<img src="', 1)[1].split('"')[0]
+    assert src.startswith("/marque/logo/?v=logo")
+    assert client.get(src)["Content-Type"] == "image/png"
