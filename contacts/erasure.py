@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.dispatch import Signal
@@ -120,7 +120,12 @@ def inventory(contact: Contact) -> list[str]:
             "The %(count)d campaigns sent to this person will each count one recipient fewer.",
             n)),
     ]  # fmt: skip
-    return [say(n) % {"count": n} for n, say in counts if n]
+    lines = [say(n) % {"count": n} for n, say in counts if n]
+    for records in _outliving(contact, addresses):
+        if n := records.count():
+            names = records.model._meta
+            lines.append(f"{n} {names.verbose_name if n == 1 else names.verbose_name_plural}")
+    return lines
 
 
 def forget(contact: Contact, by=None) -> str:
@@ -139,6 +144,8 @@ def delete_person(contact: Contact, reason: str | None, by=None, why: str = "era
         deliveries = _deliveries(contact, addresses)
         _events(deliveries, addresses).delete()
         deliveries.delete()
+        for records in _outliving(contact, addresses):
+            records.delete()
         _scrub_reports(contact)
         _scrub_campaign_messages(addresses)
         _replace_admin_history(contact, by)
@@ -162,6 +169,24 @@ def _deliveries(contact: Contact, addresses: list[str]):
     was deleted before (a merge, an earlier deletion)."""
     orphans = Q(contact__isnull=True) & Q(folded__in=addresses)
     return Delivery.objects.alias(folded=Lower("email")).filter(Q(contact=contact) | orphans)
+
+
+def _outliving(contact: Contact, addresses: list[str]) -> list:
+    """Return, beside deliveries, the records of other apps that point at the contact but
+    are made to outlive it (ON DELETE SET NULL: a sign-up), with those of the same kind to
+    the person's addresses that point at no contact. They are about the person: they go."""
+    found = []
+    for relation in Contact._meta.related_objects:
+        model, link = relation.related_model, relation.field.name
+        if relation.on_delete is not models.SET_NULL or model is Delivery:
+            continue
+        rows = Q(**{link: contact})
+        if any(field.name == "email" for field in model._meta.concrete_fields):
+            rows |= Q(**{f"{link}__isnull": True, "folded__in": addresses})
+            found.append(model.objects.alias(folded=Lower("email")).filter(rows))
+        else:
+            found.append(model.objects.filter(rows))
+    return found
 
 
 def _events(deliveries, addresses: list[str]):

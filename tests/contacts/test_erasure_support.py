@@ -6,6 +6,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from audience.models import Signup
 from campaigns.models import Delivery, TrackingEvent
 from contacts import consent
 from contacts.choices import ConsentMethod
@@ -49,6 +50,7 @@ def known_person(user=None) -> Contact:
     consent.change(contact, status="subscribed", basis="consent", how=proof)
     _emails(contact)
     _import_report(contact)
+    _signups(contact)
     if user is not None:
         LogEntry.objects.create(
             user=user, content_type=ContentType.objects.get_for_model(Contact),
@@ -72,6 +74,15 @@ def _emails(contact: Contact) -> None:
     # An event the ESP sent for a message Carnet could not match: only its recipient.
     TrackingEvent.objects.create(esp="brevo", event_id="ev-2", event_type="opened", at=now,
                                  recipient=ADDRESS.upper())  # fmt: skip
+
+
+def _signups(contact: Contact) -> None:
+    """Her confirmed sign-up, and an earlier one she never confirmed."""
+    fields = {"first_name": "Élodie", "last_name": "Lefèvre", "language": "fr",
+              "form_version": 1, "consent_text": "J’accepte.",
+              "signup_ip": "192.0.2.8"}  # fmt: skip
+    Signup.objects.create(email=ADDRESS, contact=contact, confirmed_at=timezone.now(), **fields)
+    Signup.objects.create(email=ADDRESS.upper(), **fields)
 
 
 def _import_report(contact: Contact) -> None:
