@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format messages bench bench-send install install-test clean bench-dashboard
+.PHONY: run test lint format messages bench bench-send install install-test clean bench-dashboard bench-outage
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Carnet needs Python 3.11 or newer"'
@@ -45,6 +45,10 @@ bench: $(VENV)/.installed-bench
 
 bench-send: $(VENV)/.installed-bench
 	$(BIN)/python bench/send.py $(BENCH_ARGS)
+
+# The outage notice's time to its first message, alone and behind a campaign to 10,000.
+bench-outage: $(VENV)/.installed-bench $(VENV)/.installed-test
+	$(BIN)/python bench/outage.py $(BENCH_ARGS)
 
 bench-dashboard: $(VENV)/.installed
 	$(BIN)/python bench/dashboard.py $(BENCH_ARGS)
