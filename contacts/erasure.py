@@ -15,6 +15,8 @@ only of those who had said no.
 5. Keep the hashes; log the contact's number and a hash prefix, never the address.
 """
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Iterable
 
@@ -26,6 +28,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.dispatch import Signal
 from django.utils.crypto import salted_hmac
+from django.utils.encoding import force_bytes
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -67,17 +70,42 @@ def is_erased(address: str) -> bool:
 
 def erased_among(addresses: Iterable[str]) -> dict[str, str]:
     """Return those of `addresses` on the suppression list that no contact has now, as
-    {normalised address: reason} (an import leaves their rows out)."""
-    if not ErasedAddress.objects.exists():  # most Carnets: one look-up, no hashing
-        return {}
-    by_hash = {h: normalise(a) for a in set(addresses) if a.strip() for h in _hashes(a)}
-    found = ErasedAddress.objects.filter(address_hash__in=list(by_hash))
-    erased = {by_hash[h]: reason for h, reason in found.values_list("address_hash", "reason")}
-    if not erased:
-        return {}
-    held = Contact.objects.exclude(email="").annotate(folded=Lower("email"))
-    held = set(held.filter(folded__in=list(erased)).values_list("folded", flat=True))
-    return {address: reason for address, reason in erased.items() if address not in held}
+    {normalised address: reason}."""
+    return SuppressionList().erased_among(addresses)
+
+
+class SuppressionList:
+    """The suppression list read once, for the many chunks of an import.
+
+    An address hashed here costs a microsecond, where salted_hmac() costs ten (it derives
+    its key again each time): a million rows checked in a second or two.
+    """
+
+    def __init__(self):
+        self.reasons = dict(ErasedAddress.objects.values_list("address_hash", "reason"))
+        secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+        self.keys = [hashlib.sha256(SALT.encode() + force_bytes(s)).digest() for s in secrets]
+
+    def hashes(self, address: str) -> list[str]:
+        """Return the address's hash under each key (what address_hash() returns)."""
+        value = normalise(address).encode()
+        return [hmac.digest(key, value, "sha256").hex() for key in self.keys]
+
+    def erased_among(self, addresses: Iterable[str]) -> dict[str, str]:
+        """Return those of `addresses` on the list that no contact has now (see above)."""
+        if not self.reasons:  # most Carnets: nobody was ever erased
+            return {}
+        erased = {}
+        for address in {normalise(a) for a in addresses if a.strip()}:
+            found = [self.reasons[h] for h in self.hashes(address) if h in self.reasons]
+            if found:
+                erased[address] = found[0]
+        if not erased:
+            return {}
+        # Brought back by their own double opt-in: a contact has the address again.
+        held = Contact.objects.exclude(email="").annotate(folded=Lower("email"))
+        held = set(held.filter(folded__in=list(erased)).values_list("folded", flat=True))
+        return {address: reason for address, reason in erased.items() if address not in held}
 
 
 def addresses_of(contact: Contact) -> list[str]:
@@ -115,17 +143,32 @@ def inventory(contact: Contact) -> list[str]:
         (len(_reports_naming(contact)), lambda n: ngettext(
             "%(count)d import report that names the person",
             "%(count)d import reports that name the person", n)),
-        (deliveries.values("campaign").distinct().count(), lambda n: ngettext(
-            "The campaign sent to this person will count one recipient fewer.",
-            "The %(count)d campaigns sent to this person will each count one recipient fewer.",
-            n)),
     ]  # fmt: skip
     lines = [say(n) % {"count": n} for n, say in counts if n]
+    return lines + _others(contact, addresses) + _campaigns_note(deliveries)
+
+
+def _others(contact: Contact, addresses: list[str]) -> list[str]:
+    """Say how many records of other apps go (sign-ups), in their own names."""
+    lines = []
     for records in _outliving(contact, addresses):
         if n := records.count():
             names = records.model._meta
             lines.append(f"{n} {names.verbose_name if n == 1 else names.verbose_name_plural}")
     return lines
+
+
+def _campaigns_note(deliveries) -> list[str]:
+    if not (n := deliveries.values("campaign").distinct().count()):
+        return []
+    return [
+        ngettext(
+            "The campaign sent to this person will count one recipient fewer.",
+            "The %(count)d campaigns sent to this person will each count one recipient fewer.",
+            n,
+        )
+        % {"count": n}
+    ]
 
 
 def forget(contact: Contact, by=None) -> str:

@@ -174,9 +174,11 @@ def _import(job: ImportJob, report: dict, progress) -> None:
     report["parts"] = [{"file": part.name, "format": part.format} for part in parts]
     job.rows_total += sum(part.estimated_rows for part in parts)
     options = [_write_options(job, part) for part in parts]
+    # Read once: an erasure made while a long import runs is seen by the next import.
+    suppression = erasure.SuppressionList()
     for number, batch in enumerate(pipeline.batches(spec, parts, job.rows_total), start=1):
         part = parts[batch.part]
-        _leave_out_erased(batch)
+        _leave_out_erased(batch, suppression)
         for kind, items in (("errors", batch.errors), ("problems", batch.problems)):
             for line, reason in items:
                 _list(report, kind, part, line, reason)
@@ -195,13 +197,13 @@ def _import(job: ImportJob, report: dict, progress) -> None:
             progress(job)
 
 
-def _leave_out_erased(batch: pipeline.Batch) -> None:
+def _leave_out_erased(batch: pipeline.Batch, suppression: erasure.SuppressionList) -> None:
     """Skip the rows whose address is on the suppression list (contacts.erasure), with why.
 
     Only the person's own double opt-in brings such an address back; once it has, a
     contact holds it again and its rows are imported as any other.
     """
-    erased = erasure.erased_among(row.email for row in batch.rows if row.email)
+    erased = suppression.erased_among(row.email for row in batch.rows if row.email)
     if not erased:
         return
     kept = []
