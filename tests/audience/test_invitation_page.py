@@ -27,11 +27,11 @@ def test_it_has_the_name_the_dashboard_links_to():
 
 def test_it_says_how_many_will_be_invited_and_shows_the_message(client, alice, prospects):
     client.force_login(alice)
-    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(URL)
     assert page.status_code == 200
     assert page.context["count"] == 2
-    assert "<strong>2</strong> contacts will be invited." in page.text
-    assert "Send the invitation to 2 contacts" in page.text
+    assert "<strong>2</strong> contacts seront invités." in page.text
+    assert "Envoyer l’invitation à 2 contacts" in page.text
     assert "Paul," in page.context["message"].html  # shown as the first it will reach
     assert not Campaign.objects.exists()  # looking writes nothing
 
@@ -48,7 +48,7 @@ def test_sending_invites_each_contact_once_however_often_it_is_pressed(client, a
     again = client.post(URL, {"action": "send"}, follow=True)
     assert Delivery.objects.count() == 2
     assert Campaign.objects.count() == 1
-    assert "Nobody is left to invite" in again.text
+    assert "Plus personne à inviter" in again.text
 
 
 def test_editing_opens_one_draft_in_the_campaign_editor(client, alice, prospects):
