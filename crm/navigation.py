@@ -71,6 +71,16 @@ NAVIGATION = (
         ("contacts.view_segment",),
     ),
     Entry(
+        pgettext_lazy("navigation", "Sign-ups"),
+        "admin:audience_signuppage_changelist",
+        ("audience.view_signuppage",),
+        also_current=(
+            "admin:audience_signup_changelist",
+            "admin:invite_no_consent",
+            "admin:social_only",
+        ),
+    ),
+    Entry(
         pgettext_lazy("navigation", "Settings"),
         "admin:settings",
         also_current=(*(entry.url_name for entry in SETTINGS), "admin:app_list"),
@@ -120,4 +130,5 @@ def _url(url_name: str) -> str | None:
 PLACED = frozenset(
     {"contacts.contact", "contacts.importjob", "campaigns.campaign", "contacts.segment"}
     | {"campaigns.business", "auth.user", "auth.group"}
+    | {"audience.signuppage", "audience.signup"}
 )

@@ -14,7 +14,7 @@ from campaigns.choices import CampaignStatus
 from contacts import reachability
 from contacts.models import ImportJob
 from crm import heartbeat
-from crm.dashboard import charts, figures, first_steps
+from crm.dashboard import audience, charts, figures, first_steps
 from crm.dashboard.filters import PARAMETER
 
 IMPORTS_SHOWN = 5
@@ -34,6 +34,7 @@ def context(request: HttpRequest) -> dict:
         "workers_running": heartbeat.workers_running(),
         "first_steps": steps,
         "first_steps_done": all(step["done"] for step in steps),
+        "audience": {**counted["audience"], **audience.links()},
     }
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Delivery
 from contacts import reachability
 from contacts.models import Contact
+from crm.dashboard import audience
 
 CACHE_KEY = "dashboard:figures"
 COUNTING_KEY = "dashboard:counting"
@@ -52,6 +53,7 @@ def refresh() -> dict:
         "reach": reachability.counts(),
         "growth": growth(),
         "campaigns": last_campaigns(),
+        "audience": audience.counts(),
     }
     figures["took"] = time.monotonic() - started
     cache.set(CACHE_KEY, figures, timeout=None)  # current() judges their age itself

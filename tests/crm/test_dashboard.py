@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -205,3 +206,41 @@ def test_it_speaks_english_when_chosen(client, alice):
     page = client.get(reverse("admin:index")).content.decode()
     assert "of your 6 contacts can receive your emails now" in page
     assert "What to do next" in page
+
+
+def test_it_shows_the_way_to_an_audience_of_ones_own(client, alice):
+    """The own-audience card: who can be invited, who is left to reach by hand, the week's
+    sign-ups, the link and QR code to share, and the outage notice's button."""
+    from audience.models import Signup
+
+    some_people()  # Paul: an address, no consent; Nina: Instagram only
+    make_contact(first_name="Lou", phone="+33611111111", handles={"facebook": "lou.b"})
+    confirmed = {"form_version": 1, "consent_text": "Oui", "language": "fr"}
+    Signup.objects.create(email="a@exemple.fr", first_name="A", confirmed_at=timezone.now(),
+                          **confirmed)  # fmt: skip
+    Signup.objects.create(email="b@exemple.fr", first_name="B", **confirmed)  # not confirmed
+    Signup.objects.create(email="c@exemple.fr", first_name="C", **confirmed,
+                          confirmed_at=timezone.now() - timedelta(days=8))  # fmt: skip
+    client.force_login(alice)
+    response = client.get(reverse("admin:index"))
+    card = response.context["audience"]
+    page = response.content.decode()
+
+    assert (card["invitable"], card["invited"], card["answered"]) == (1, 0, 0)
+    assert card["social_only"] == 2  # Nina and Lou: a network, no address
+    assert card["signups_this_week"] == 1
+    assert "contact sans consentement peut être invité" in page
+    assert reverse("admin:invite_no_consent") in page
+    assert reverse("admin:social_only") in page
+    assert card["signup"] == f"{settings.SITE_URL}/inscription/" and card["signup"] in page
+    assert reverse("signup_qr_svg") in page and reverse("signup_qr_png") in page
+    assert client.get(reverse("signup_qr_svg")).status_code == 200
+    assert reverse("admin:outage_notice") in page
+    assert "Prévenir mes clients" in page
+
+
+def test_the_outage_button_waits_for_someone_to_warn(client, alice):
+    make_contact(first_name="Paul", email="paul@exemple.fr")  # no consent: nobody to warn
+    client.force_login(alice)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Prévenir mes clients" not in page

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from crm.dashboard import figures
@@ -10,6 +11,7 @@ from tests.campaigns.conftest import make_campaign
 from tests.conftest import log_in
 from tests.contacts.factories import make_contact
 from tests.crm.test_dashboard import some_people
+from tests.crm.test_navigation import OWNER_MENU
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -66,7 +68,20 @@ def test_the_figures_lead_to_their_contacts(transactional_db, live_server, page,
     expect(page.locator("#reach .reach-chart")).to_be_visible()
     expect(page.locator("#growth .growth-chart")).to_be_visible()
     expect(page.locator("#last-campaigns")).to_contain_text("Soldes d’hiver")
+    own = page.locator("#own-audience")  # Paul may be invited; Nina is on Instagram only
+    expect(own).to_contain_text("1 contact sans consentement peut être invité")
+    expect(own).to_contain_text("1 contact avec un réseau social mais sans adresse e-mail")
+    expect(own).to_contain_text("0 inscription cette semaine")
+    expect(own.locator("img.qr")).to_have_js_property("complete", True)
+    assert own.locator("img.qr").evaluate("img => img.naturalWidth") > 0  # the QR code shows
+    expect(own.locator(".share-link")).to_have_text(f"{settings.SITE_URL}/inscription/")
+    expect(page.get_by_role("link", name="Prévenir mes clients")).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+
+    with page.expect_navigation():
+        own.get_by_role("link", name="les inviter").click()
+    expect(page.locator("#content")).to_contain_text("1 contact sera invité")
+    page.go_back()
 
     with page.expect_navigation():
         page.locator("#reach .figures .kind-email_no_consent a").click()
@@ -93,9 +108,7 @@ def test_the_menu_speaks_the_owners_words(transactional_db, live_server, page, a
     make_contact(first_name="Élodie", email="elodie@exemple.fr")
     log_in(page, live_server.url, "alice")
     menu = page.locator("#carnet-nav a")
-    expect(menu).to_have_text(
-        ["Tableau de bord", "Contacts", "Importer", "Campagnes", "Segments", "Réglages"]
-    )
+    expect(menu).to_have_text(OWNER_MENU)
     with page.expect_navigation():
         page.get_by_role("link", name="Réglages").click()
     expect(page.locator("#content-main")).to_contain_text("Votre entreprise")

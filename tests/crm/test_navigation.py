@@ -8,7 +8,10 @@ from tests.crm.html import links, texts
 
 pytestmark = pytest.mark.django_db
 
-OWNER_MENU = ["Tableau de bord", "Contacts", "Importer", "Campagnes", "Segments", "Réglages"]
+OWNER_MENU = [
+    "Tableau de bord", "Contacts", "Importer", "Campagnes", "Segments", "Inscriptions",
+    "Réglages",
+]  # fmt: skip
 
 
 def _menu(client, url: str = "/admin/") -> list[str]:
