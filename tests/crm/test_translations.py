@@ -11,7 +11,8 @@ import pytest
 from tests.helpers import ROOT
 
 CATALOGUE = ROOT / "locale" / "fr" / "LC_MESSAGES"
-SOURCES = ["crm", "contacts", "campaigns", "templates", "locale", "manage.py", "pyproject.toml"]
+SOURCES = ["crm", "contacts", "campaigns", "audience", "news", "templates", "locale"]
+SOURCES += ["manage.py", "pyproject.toml"]
 
 
 @pytest.fixture
