@@ -245,6 +245,8 @@ CELERY_BEAT_SCHEDULE = {
     "campaigns": {"task": "campaigns.tasks.tick", "schedule": float(CAMPAIGN_TICK_SECONDS)},
     # Quiet prospects flagged, the unanswered deleted, stale uploads too (contacts.retention).
     "retention": {"task": "contacts.tasks.apply_retention", "schedule": 86400.0},
+    # Sign-ups never confirmed, a month after their link expired (audience.tasks).
+    "signups": {"task": "audience.tasks.forget_unconfirmed", "schedule": 86400.0},
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
