@@ -151,7 +151,7 @@ def inventory(contact: Contact) -> list[str]:
 def _others(contact: Contact, addresses: list[str]) -> list[str]:
     """Say how many records of other apps go (sign-ups), in their own names."""
     lines = []
-    for records in _outliving(contact, addresses):
+    for _name, records in elsewhere(contact, addresses):
         if n := records.count():
             names = records.model._meta
             lines.append(f"{n} {names.verbose_name if n == 1 else names.verbose_name_plural}")
@@ -187,7 +187,7 @@ def delete_person(contact: Contact, reason: str | None, by=None, why: str = "era
         deliveries = _deliveries(contact, addresses)
         _events(deliveries, addresses).delete()
         deliveries.delete()
-        for records in _outliving(contact, addresses):
+        for _name, records in elsewhere(contact, addresses):
             records.delete()
         _scrub_reports(contact)
         _scrub_campaign_messages(addresses)
@@ -214,10 +214,11 @@ def _deliveries(contact: Contact, addresses: list[str]):
     return Delivery.objects.alias(folded=Lower("email")).filter(Q(contact=contact) | orphans)
 
 
-def _outliving(contact: Contact, addresses: list[str]) -> list:
+def elsewhere(contact: Contact, addresses: list[str]) -> list[tuple[str, models.QuerySet]]:
     """Return, beside deliveries, the records of other apps that point at the contact but
     are made to outlive it (ON DELETE SET NULL: a sign-up), with those of the same kind to
-    the person's addresses that point at no contact. They are about the person: they go."""
+    the person's addresses that point at no contact: they are about the person. Each comes
+    as (the name the contact reaches them by, the records)."""
     found = []
     for relation in Contact._meta.related_objects:
         model, link = relation.related_model, relation.field.name
@@ -226,9 +227,10 @@ def _outliving(contact: Contact, addresses: list[str]) -> list:
         rows = Q(**{link: contact})
         if any(field.name == "email" for field in model._meta.concrete_fields):
             rows |= Q(**{f"{link}__isnull": True, "folded__in": addresses})
-            found.append(model.objects.alias(folded=Lower("email")).filter(rows))
+            records = model.objects.alias(folded=Lower("email")).filter(rows)
         else:
-            found.append(model.objects.filter(rows))
+            records = model.objects.filter(rows)
+        found.append((relation.get_accessor_name(), records))
     return found
 
 

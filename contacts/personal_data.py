@@ -13,7 +13,7 @@ import vobject
 from django.db import models
 from django.utils import timezone
 
-from contacts import exporting
+from contacts import erasure, exporting
 from contacts.models import Contact
 
 FORMATS = ("json", "vcard")
@@ -52,8 +52,15 @@ def data_of(contact: Contact) -> dict:
         "emails": [
             {**_fields(d), "events": _rows(d.events.all())} for d in deliveries.order_by("pk")
         ],
+        **_kept_by_other_apps(contact),
         "exported_at": _value(timezone.now()),
     }
+
+
+def _kept_by_other_apps(contact: Contact) -> dict:
+    """Return the records other apps keep of the person beside deliveries (sign-ups)."""
+    addresses = erasure.addresses_of(contact)
+    return {name: _rows(records) for name, records in erasure.elsewhere(contact, addresses)}
 
 
 def _rows(records) -> list[dict]:

@@ -48,6 +48,8 @@ def test_the_json_holds_every_field_notes_consent_proofs_and_emails_with_their_e
     assert email["clicked_at"] and email["message_id"] == "<42@boulangerie.fr>"
     assert [(e["event_type"], e["recipient"]) for e in email["events"]] == [("clicked", ADDRESS)]
     assert "claim" not in email and "lease_until" not in email  # sending machinery
+    signups = sorted((s["email"], bool(s["confirmed_at"])) for s in data["signups"])
+    assert signups == [(ADDRESS.upper(), False), (ADDRESS, True)]  # unlinked, then hers
 
 
 def test_the_vcard_reads_back_with_names_addresses_phones_company_address_and_notes():
