@@ -3,9 +3,11 @@
 import logging
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from campaigns.models import Business
+from crm import heartbeat
 from crm.celery import app as celery_app
 from tests.campaigns.conftest import audience, smtp  # noqa: F401 (the fixtures)
 from tests.helpers import database_url, start_celery, stop
@@ -43,3 +45,4 @@ def fast_worker(smtp, live_server, tmp_path):  # noqa: F811 (the fixture above)
         process = start_celery("worker", "--pool=solo", "--loglevel=WARNING", log=log, **env)
         yield process
         stop(process)
+    cache.delete(heartbeat.CACHE_KEY)  # the next tests start with no worker seen
