@@ -163,7 +163,11 @@ def page(request: HttpRequest) -> HttpResponse:
     invitation = next_invitation()
     if request.method == "POST":
         return _act(request, invitation, request.POST.get("action", ""))
-    sample = services.invitable().select_related("company").order_by("pk").first()
+    # Shown as the first contact it will reach to those who may see contacts; else as
+    # "Marie Exemple", as the campaign preview does.
+    sample = None
+    if request.user.has_perm("contacts.view_contact"):
+        sample = services.invitable().select_related("company").order_by("pk").first()
     context = {
         **admin.site.each_context(request),
         "title": _("Invite your contacts without consent"),

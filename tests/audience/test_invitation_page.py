@@ -69,3 +69,13 @@ def test_it_is_for_those_who_may_write_campaigns(client, bob, prospects):
     assert client.post(URL, {"action": "send"}).status_code == 403
     bob.user_permissions.add(Permission.objects.get(codename="add_campaign"))
     assert client.get(URL).status_code == 200
+
+
+def test_who_may_not_see_contacts_sees_the_message_as_an_example(client, charlie, prospects):
+    charlie.is_staff = True
+    charlie.save()
+    charlie.user_permissions.add(Permission.objects.get(codename="add_campaign"))
+    client.force_login(charlie)
+    message = client.get(URL).context["message"]
+    assert "Marie," in message.html
+    assert "Paul" not in message.html
