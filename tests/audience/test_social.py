@@ -1,7 +1,9 @@
 """The contacts known only on a social network: who they are, links to their profiles."""
 
 import pytest
-from django.urls import reverse
+from django.contrib import admin
+from django.test import override_settings
+from django.urls import include, path, reverse
 
 from audience import social
 from contacts.models import Handle
@@ -88,3 +90,17 @@ def test_it_is_for_those_who_may_see_contacts(client, charlie, followers):
     charlie.save()
     assert client.get(URL).status_code == 403
     assert reverse("admin:social_only") == URL
+
+
+def test_without_the_sign_up_page_it_says_so_instead_of_a_message(client, bob, followers):
+    client.force_login(bob)
+    with override_settings(ROOT_URLCONF="tests.audience.test_social"):
+        page = client.get(URL)
+    assert page.status_code == 200
+    assert page.context["message"] == ""
+    assert 'id="copy-message"' not in page.text
+    assert [contact.first_name for contact, _links in page.context["rows"]] == ["Nina", "Omar"]
+
+
+# A site without the public pages, as before the sign-up page existed.
+urlpatterns = [path("admin/", admin.site.urls), path("i18n/", include("django.conf.urls.i18n"))]
