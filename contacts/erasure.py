@@ -18,6 +18,7 @@ only of those who had said no.
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaigns.models import Campaign, Delivery, TrackingEvent
-from contacts.models import Contact, ContactPoint, ErasedAddress, ImportJob
+from contacts.models import Activity, Contact, ContactPoint, ErasedAddress, ImportJob
 
 log = logging.getLogger(__name__)
 SALT = "carnet.contacts.erasure"
@@ -186,12 +187,12 @@ def delete_person(contact: Contact, reason: str | None, by=None, why: str = "era
         erasing.send(sender=Contact, contact=contact, addresses=addresses)
         deliveries = _deliveries(contact, addresses)
         _events(deliveries, addresses).delete()
-        deliveries.delete()
-        for _name, records in elsewhere(contact, addresses):
+        others = [deliveries, *(records for _name, records in elsewhere(contact, addresses))]
+        _replace_admin_history(contact, others, by)
+        for records in others:
             records.delete()
         _scrub_reports(contact)
         _scrub_campaign_messages(addresses)
-        _replace_admin_history(contact, by)
         contact.delete()
         own = _own(addresses, normalise(contact.email))
         prefix = _keep_hashes(own, reason) if reason else ""
@@ -289,11 +290,18 @@ def _scrub_campaign_messages(addresses: list[str]) -> None:
             Campaign.objects.filter(**{f"{name}__icontains": address}).update(**{name: ""})
 
 
-def _replace_admin_history(contact: Contact, by) -> None:
-    """Delete the admin's history of the contact (it names the person); record the erasure
-    under its number alone when a user did it."""
+def _replace_admin_history(contact: Contact, others: list[models.QuerySet], by) -> None:
+    """Delete the admin's history of the contact, of the records merged into it and of its
+    other records (it names the person); record the erasure under its number alone when a
+    user did it."""
+    merged = contact.activities.filter(kind=Activity.Kind.MERGED).values_list("detail", flat=True)
+    ids = [contact.pk, *(int(found[1]) for d in merged if (found := re.match(r"#(\d+) ", d)))]
     kind = ContentType.objects.get_for_model(Contact)
-    LogEntry.objects.filter(content_type=kind, object_id=str(contact.pk)).delete()
+    LogEntry.objects.filter(content_type=kind, object_id__in=[str(pk) for pk in ids]).delete()
+    for records in others:
+        named = ContentType.objects.get_for_model(records.model)
+        ids = [str(pk) for pk in records.values_list("pk", flat=True)]
+        LogEntry.objects.filter(content_type=named, object_id__in=ids).delete()
     if by is not None:
         LogEntry.objects.create(
             user=by, content_type=kind, object_id=str(contact.pk), object_repr=f"#{contact.pk}",

@@ -52,12 +52,21 @@ def known_person(user=None) -> Contact:
     _import_report(contact)
     _signups(contact)
     if user is not None:
+        _history(contact, user)
+    return contact
+
+
+def _history(contact: Contact, user) -> None:
+    """The admin's history of her, and of a record of hers merged into this one."""
+    merged_away = contact.pk + 500
+    Activity.objects.create(contact=contact, kind=Activity.Kind.MERGED,
+                            detail=f"#{merged_away} Élodie L.")  # fmt: skip
+    for pk in (contact.pk, merged_away):
         LogEntry.objects.create(
             user=user, content_type=ContentType.objects.get_for_model(Contact),
-            object_id=str(contact.pk), object_repr=NAME, action_flag=CHANGE,
+            object_id=str(pk), object_repr=NAME, action_flag=CHANGE,
             change_message="Changed phone.",
         )  # fmt: skip
-    return contact
 
 
 def _emails(contact: Contact) -> None:
