@@ -190,3 +190,20 @@ def test_a_teammate_who_may_only_view_cannot_erase(client, bob):
     url = reverse("admin:contacts_contact_erase", args=[contact.pk])
     assert client.get(url).status_code == 403 and client.post(url).status_code == 403
     assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_import_preview_shows_an_erased_address_refused(client, alice, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.VAR_DIR = tmp_path
+    erasure.forget(known_person())
+    client.force_login(alice)
+    csv = f"Prénom;Courriel\nÉlodie;{ADDRESS}\nMarc;marc@exemple.fr\n".encode()
+    form = {"basis": "consent", "on_duplicate": "update", "format": "auto", "tags": "",
+            "file": SimpleUploadedFile("clients.csv", csv, content_type="text/csv")}  # fmt: skip
+    with translation.override("fr"):
+        client.post(reverse("admin:contacts_importjob_upload"), form)
+        job = ImportJob.objects.latest("pk")
+        page = client.get(reverse("admin:contacts_importjob_preview", args=[job.pk]))
+    assert page.content.decode().count(ERASED_IN_FRENCH.replace("'", "&#x27;")) == 1
