@@ -19,7 +19,7 @@ from news.models import NoticeTemplate
 
 @admin.register(NoticeTemplate)
 class NoticeTemplateAdmin(ModelAdmin):
-    list_display = ("__str__", "subject", "updated_at")
+    list_display = ("__str__", "updated_at")  # "Objet" reads as Django's stock French here
     fields = ("subject", "html_body")
 
     def changelist_view(self, request, extra_context=None):

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns.models import Campaign
+from news.models import NoticeTemplate
 from tests.campaigns.conftest import make_campaign
 from tests.conftest import PASSWORD
 
@@ -116,5 +117,10 @@ def test_the_business_page_has_the_other_channels(owner, business):
 
 def test_the_texts_are_edited_in_the_admin(owner, db):
     page = owner.get(reverse("admin:news_noticetemplate_changelist")).content.decode()
-    assert "Important : comment nous joindre en ce moment" in page
-    assert "Important: how to reach us right now" in page
+    assert "Français" in page and "Anglais" in page
+    french = NoticeTemplate.objects.get(language="fr")
+    change = reverse("admin:news_noticetemplate_change", args=[french.pk])
+    assert "Important : comment nous joindre en ce moment" in owner.get(change).content.decode()
+    text = {"subject": "Panne : {{ first_name }}", "html_body": "<p>{{ channels }}</p>"}
+    owner.post(change, text)
+    assert NoticeTemplate.load("fr").subject == "Panne : {{ first_name }}"
