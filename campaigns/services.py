@@ -99,6 +99,11 @@ def refusal_to_schedule(campaign: Campaign, at) -> str:
     if at is not None and at < timezone.now() - timedelta(minutes=1):
         return _("This date is past: choose one to come, or send now.")
     if not audience(campaign).exists():
+        if campaign.kind == CampaignKind.INVITATION:
+            return _(
+                "Nobody is left to invite: every contact without consent who has an email "
+                "address was invited already."
+            )
         return _("Nobody may receive this campaign today: check its tags and segments.")
     return ""
 

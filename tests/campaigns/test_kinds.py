@@ -177,3 +177,10 @@ def test_a_repermission_campaign_asks_the_flagged_prospects_to_confirm(audience)
 def test_an_outage_notice_goes_to_everyone_who_may_be_emailed(audience):
     campaign = started(make_campaign(kind="outage"))
     assert invited(campaign) == MAILABLE
+
+
+def test_an_invitation_left_with_nobody_to_invite_says_so_when_scheduled(audience):
+    started(invitation())
+    refusal = services.refusal_to_schedule(invitation(), None)
+    assert "invit" in refusal
+    assert "tag" not in refusal  # an invitation has no tags to check
