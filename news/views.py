@@ -9,6 +9,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.text import capfirst
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from campaigns.models import Business
@@ -53,8 +55,13 @@ def _context(chosen: str) -> dict:
         "articles": [page.article(campaign) for campaign in page.published()[:SHOWN]],
         "language": chosen,
         "languages": [
-            (code, name, _with_language(reverse("news"), code))
-            for code, name in settings.LANGUAGES
+            # Each language in its own words: "English" for a French reader, as everywhere.
+            (
+                code,
+                capfirst(get_language_info(code)["name_local"]),
+                _with_language(reverse("news"), code),
+            )
+            for code, _name in settings.LANGUAGES
         ],
         "feed_url": _with_language(reverse("news_feed"), chosen),
     }

@@ -81,3 +81,10 @@ def test_the_feed_is_atom_with_the_notice_first(client, news, audience, business
     assert titles == ["Important : comment nous joindre en ce moment", "la galette est là"]
     assert entries[0].find(f"{ATOM}link").get("href").endswith(f"/nouvelles/#n{notice.pk}")
     assert "Bonjour, la galette est là." in entries[1].findtext(f"{ATOM}summary")
+
+
+def test_each_language_is_offered_in_its_own_words(client, business):
+    page = client.get("/nouvelles/").content.decode()
+    assert 'hreflang="en">English</a>' in page and "Anglais" not in page
+    page = client.get("/nouvelles/?lang=en").content.decode()
+    assert 'hreflang="fr">Français</a>' in page
