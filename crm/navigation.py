@@ -41,6 +41,11 @@ SETTINGS = (
         "admin:campaigns_business_changelist",
         ("campaigns.view_business",),
     ),
+    Entry(
+        pgettext_lazy("navigation", "Outage notice texts"),
+        "admin:news_noticetemplate_changelist",
+        ("news.view_noticetemplate",),
+    ),
     Entry(pgettext_lazy("navigation", "Users"), "admin:auth_user_changelist", superuser_only=True),
     Entry(
         pgettext_lazy("navigation", "Groups"), "admin:auth_group_changelist", superuser_only=True
@@ -130,5 +135,5 @@ def _url(url_name: str) -> str | None:
 PLACED = frozenset(
     {"contacts.contact", "contacts.importjob", "campaigns.campaign", "contacts.segment"}
     | {"campaigns.business", "auth.user", "auth.group"}
-    | {"audience.signuppage", "audience.signup"}
+    | {"audience.signuppage", "audience.signup", "news.noticetemplate"}
 )
