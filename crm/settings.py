@@ -1,5 +1,6 @@
 """Carnet's settings, read from the environment (see README and .env.example)."""
 
+import datetime
 import importlib.util
 import os
 import zoneinfo
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "campaigns",
     "audience",
     "news",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -125,6 +129,29 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
+
+# Login throttling (README, "Signing in"): after LOGIN_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair may not log in for LOGIN_COOLOFF_MINUTES, even with
+# the right password. Behind TRUSTED_PROXY_COUNT reverse proxies the address is read from
+# X-Forwarded-For (crm/security.py); with none, the header is ignored: anyone can forge it.
+AUTHENTICATION_BACKENDS = [
+    "crm.security.LoginThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = max(1, env_int("LOGIN_FAILURE_LIMIT", 5))
+LOGIN_COOLOFF_MINUTES = max(1, env_int("LOGIN_COOLOFF_MINUTES", 15))
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Tries made while locked out do not push the end of the lockout back: the page's time holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "crm.security.lockout_page"
+# Only the failures are kept, and only until their cool-off ends; no log of every login.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
 
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "fr")
