@@ -214,6 +214,27 @@ class TrackingEvent(models.Model):
         return f"{self.event_type} {self.recipient}"
 
 
+class WebhookToken(models.Model):
+    """A webhook signature's one-time token (Mailgun's), kept while the signature is fresh.
+
+    Mailgun signs a timestamp and a token but not the event beside them: a signature seen
+    once could carry any other event until it goes stale, unless its token is used once.
+    """
+
+    esp = models.CharField(max_length=30)
+    token = models.CharField(max_length=255)
+    signed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            # Two posts with one token, even at once: the second insert fails and is refused.
+            models.UniqueConstraint(fields=["esp", "token"], name="webhook_token_once")
+        ]
+
+    def __str__(self):
+        return f"{self.esp} {self.token}"
+
+
 def _no_merge_syntax(value: str) -> None:
     # The brand goes into the campaign's template: braces there would be read as merge fields.
     if any(mark in value for mark in ("{{", "{%", "{#", "}}", "%}", "#}")):

@@ -4,6 +4,10 @@ Events arrive late, twice, or out of order: each is stored under its ESP's id (o
 fingerprint of its content when the ESP gives none), so a replay is counted once, and
 each only ever sets a delivery's first date of that kind and moves an address towards
 the more severe, so the order does not matter.
+
+An event changes a contact only through a delivery Carnet made: its ESP message id and its
+recipient must both be that delivery's. Any other (a message sent from elsewhere through
+the same account, or a forged event) is stored, and changes nobody.
 """
 
 import hashlib
@@ -19,7 +23,6 @@ from campaigns import services
 from campaigns.models import Delivery, TrackingEvent
 from campaigns.suppression import suppress
 from contacts.choices import EmailStatus
-from contacts.models import Contact
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +73,11 @@ def _event_id(event: AnymailTrackingEvent) -> str:
 
 
 def _delivery(event: AnymailTrackingEvent) -> Delivery | None:
-    if not event.message_id:
+    """Return the delivery Carnet made that the event is about, if there is one."""
+    if not event.message_id or not event.recipient:
         return None
     found = Delivery.objects.select_related("campaign").filter(
-        esp_message_id=str(event.message_id)
+        esp_message_id=str(event.message_id), email__iexact=event.recipient.strip()
     )
     return found.first()
 
@@ -88,16 +92,12 @@ def _apply(event: AnymailTrackingEvent, delivery: Delivery | None, at) -> None:
         Delivery.objects.filter(
             Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gt": at}), pk=delivery.pk
         ).update(**{field: at})
-    if status is None:
-        return
-    contact_id = _contact_id(event, delivery)
-    if contact_id is None:
-        return
-    campaign = delivery.campaign if delivery else None
+    if status is None or delivery is None or delivery.contact_id is None:
+        return  # no delivery of Carnet's: nobody to change (an erased contact's is gone)
     reason = event.reject_reason or event.event_type
-    suppress(contact_id, status, campaign, reason)
-    if campaign is not None and status != EmailStatus.UNSUBSCRIBED:
-        services.pause_if_unhealthy(campaign)
+    suppress(delivery.contact_id, status, delivery.campaign, reason)
+    if status != EmailStatus.UNSUBSCRIBED:
+        services.pause_if_unhealthy(delivery.campaign)
 
 
 def _permanent(event: AnymailTrackingEvent) -> bool:
@@ -110,12 +110,3 @@ def _permanent(event: AnymailTrackingEvent) -> bool:
     if "event" in esp_event and "ts_epoch" in esp_event:  # Brevo
         return esp_event["event"] in ("hard_bounce", "invalid_email")
     return True  # Mailgun and the others report temporary failures as "deferred"
-
-
-def _contact_id(event: AnymailTrackingEvent, delivery: Delivery | None) -> int | None:
-    if delivery is not None and delivery.contact_id:
-        return delivery.contact_id
-    if event.recipient:
-        found = Contact.objects.by_email(event.recipient)
-        return found.values_list("pk", flat=True).first()
-    return None

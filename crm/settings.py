@@ -215,6 +215,7 @@ ANYMAIL = {
     for name, value in os.environ.items()
     if name.startswith("ANYMAIL_") and name != "ANYMAIL_ESP"
 }
+WEBHOOK_MAX_AGE_SECONDS = max(1, env_int("WEBHOOK_MAX_AGE_SECONDS", 300))  # webhooks.py
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:

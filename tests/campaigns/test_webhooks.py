@@ -2,7 +2,8 @@
 
 One helper per ESP builds what that ESP really posts (Mailgun's signed "event-data",
 Postmark's RecordType records, Brevo's transactional events, Amazon SES events in SNS
-envelopes); the same payload built twice is the same bytes, so a replay is a second call.
+envelopes); the same event built twice is the same payload (Mailgun's signed now, with the
+same token), so a replay is a second call.
 """
 
 import hashlib
@@ -13,6 +14,7 @@ from base64 import b64encode
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from campaigns.checks import webhook_secret_set
 from campaigns.models import Campaign, Delivery, TrackingEvent
@@ -40,8 +42,12 @@ def _seed(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def mailgun(kind, message_id, email, at, key=SIGNING_KEY):
-    """Mailgun's JSON webhook: "event-data" plus the HMAC "signature" block."""
+def mailgun(kind, message_id, email, at, key=SIGNING_KEY, signed=None):
+    """Mailgun's JSON webhook: "event-data" plus the HMAC "signature" block.
+
+    Mailgun signs when it posts (`signed`, now unless given) a timestamp and a token, never
+    the event-data beside them.
+    """
     events = {
         "bounce": {"event": "failed", "severity": "permanent", "reason": "bounce",
                    "delivery-status": {"code": 550, "attempt-no": 1, "description": "",
@@ -56,7 +62,7 @@ def mailgun(kind, message_id, email, at, key=SIGNING_KEY):
         "clicked": {"event": "clicked", "url": URL, "client-info": {"user-agent": "Mozilla"}},
     }  # fmt: skip
     token = _seed("mailgun", kind, message_id, email, at)[:50]
-    timestamp = str(int(at.timestamp()))
+    timestamp = str(int((signed or timezone.now()).timestamp()))
     signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
     headers = {"to": email, "message-id": message_id.strip("<>"), "from": SENDER,
                "subject": SUBJECT}  # fmt: skip
@@ -282,7 +288,8 @@ def test_it_dates_delivered_opened_and_clicked_without_touching_the_contact(clie
 def test_it_counts_a_replayed_payload_once(client, esp, delivery, kind):
     request = ESPS[esp](kind, MESSAGE_IDS[esp], "elodie@exemple.fr", T0)
     assert post(client, request).status_code == 200
-    assert post(client, request).status_code == 200
+    # Mailgun's signature does not cover the event: its token, once used, is refused.
+    assert post(client, request).status_code == (403 if esp == "mailgun" else 200)
     assert TrackingEvent.objects.count() == 1
     assert suppressions(contact=delivery.contact).count() == (kind == "bounce")
 
@@ -306,11 +313,33 @@ def test_it_keeps_the_earliest_open_whatever_the_order(client, esp, delivery):
     assert TrackingEvent.objects.count() == 3
 
 
-def test_it_suppresses_by_address_when_no_delivery_matches(client, esp, audience):
-    request = ESPS[esp]("bounce", MESSAGE_IDS[esp], "Marc@Exemple.FR", T0)
+def test_it_suppresses_through_the_delivery_whatever_the_case_of_the_address(
+    client, esp, delivery
+):
+    assert send(client, esp, "bounce", email="Elodie@Exemple.FR").status_code == 200
+    assert status_of(delivery.contact) == "bounced"
+    assert TrackingEvent.objects.get().delivery == delivery
+
+
+@pytest.mark.parametrize("kind", ["bounce", "complaint"])
+def test_an_event_for_an_address_carnet_never_sent_to_changes_nobody(client, esp, audience, kind):
+    """A forged bounce (or one for mail sent from elsewhere): stored, and nobody moves."""
+    request = ESPS[esp](kind, MESSAGE_IDS[esp], "Marc@Exemple.FR", T0)
     assert post(client, request).status_code == 200
-    assert status_of(audience["marc"]) == "bounced"
-    assert hows(audience["marc"]) == ["bounce"]
+    assert status_of(audience["marc"]) == "subscribed"
+    assert not suppressions().exists()
+    event = TrackingEvent.objects.get()
+    assert (event.delivery, event.recipient) == (None, "Marc@Exemple.FR")
+
+
+def test_an_event_naming_a_delivery_but_another_recipient_changes_nobody(
+    client, esp, delivery, audience
+):
+    assert send(client, esp, "bounce", email="marc@exemple.fr").status_code == 200
+    delivery.refresh_from_db()
+    assert delivery.bounced_at is None
+    assert status_of(audience["marc"]) == status_of(audience["elodie"]) == "subscribed"
+    assert not suppressions().exists()
     assert TrackingEvent.objects.get().delivery is None
 
 
@@ -390,12 +419,18 @@ def test_it_leaves_a_campaign_sending_below_the_minimum_sent(client, esp, ten_se
     assert Contact.objects.get(email="elodie@exemple.fr").email_status == "complained"
 
 
-def test_it_suppresses_every_recipient_of_one_ses_bounce(client, audience):
-    """One SNS notification (one MessageId) may list several bounced recipients."""
+def test_one_ses_bounce_naming_several_recipients_suppresses_only_carnets(client, audience):
+    """One SNS notification (one MessageId) may list several bounced recipients; Carnet
+    sends each message to one, so only that one's delivery is Carnet's."""
+    message_id = "0100019469ffffff-multi-000000"
+    Delivery.objects.create(
+        campaign=make_campaign(status="sending"), contact=audience["marc"],
+        email="marc@exemple.fr", status="sent", esp_message_id=message_id,
+    )  # fmt: skip
     recipients = ["marc@exemple.fr", "ines@exemple.fr"]
-    request = amazon_ses("bounce", "0100019469ffffff-multi-000000", "", T0, recipients)
+    request = amazon_ses("bounce", message_id, "", T0, recipients)
     assert post(client, request).status_code == 200
     assert post(client, request).status_code == 200  # and the replay is still one each
-    assert status_of(audience["marc"]) == status_of(audience["ines"]) == "bounced"
-    assert hows(audience["marc"]) == hows(audience["ines"]) == ["bounce"]
+    assert (status_of(audience["marc"]), status_of(audience["ines"])) == ("bounced", "subscribed")
+    assert (hows(audience["marc"]), hows(audience["ines"])) == (["bounce"], [])
     assert sorted(TrackingEvent.objects.values_list("recipient", flat=True)) == sorted(recipients)
