@@ -1,10 +1,13 @@
 """Mailgun's signature used once and while fresh: real HMAC signatures over what Mailgun
 signs (a timestamp and a token, never the event beside them), posted to the real URL."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from anymail.signals import tracking
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from campaigns.models import Delivery, TrackingEvent, WebhookToken
@@ -136,3 +139,27 @@ def test_a_wrong_signature_spends_no_token(client, delivery):
     assert post(client, request).status_code == 400
     assert not WebhookToken.objects.exists()
     assert post(client, mailgun("bounce", ID, "elodie@exemple.fr", T0)).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_token_posted_twice_at_once_is_taken_once(delivery):
+    """Two posts of one signature race: the token's unique row lets exactly one through."""
+    request = mailgun("bounce", ID, "elodie@exemple.fr", T0)
+    start, answers = threading.Barrier(2), []
+
+    def one_post():
+        start.wait()
+        try:
+            answers.append(post(Client(), request).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one_post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200, 403]
+    assert status_of(delivery.contact) == "bounced"
+    assert suppressions().count() == 1
+    assert WebhookToken.objects.count() == TrackingEvent.objects.count() == 1
