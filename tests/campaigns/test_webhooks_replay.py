@@ -2,6 +2,7 @@
 signs (a timestamp and a token, never the event beside them), posted to the real URL."""
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -145,20 +146,17 @@ def test_a_wrong_signature_spends_no_token(client, delivery):
 def test_one_token_posted_twice_at_once_is_taken_once(delivery):
     """Two posts of one signature race: the token's unique row lets exactly one through."""
     request = mailgun("bounce", ID, "elodie@exemple.fr", T0)
-    start, answers = threading.Barrier(2), []
+    start = threading.Barrier(2)
 
-    def one_post():
+    def one_post(_) -> int:
         start.wait()
         try:
-            answers.append(post(Client(), request).status_code)
+            return post(Client(), request).status_code
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=one_post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(one_post, range(2)))
     assert sorted(answers) == [200, 403]
     assert status_of(delivery.contact) == "bounced"
     assert suppressions().count() == 1
