@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from audience import invitations, social
-from crm import dashboard, heartbeat, navigation
+from crm import dashboard, heartbeat, navigation, security
 from crm.dashboard import figures, first_steps
 
 
@@ -32,6 +32,8 @@ class CarnetAdminSite(admin.AdminSite):
     # The owner's navigation (navigation.NAVIGATION) replaces the list of models by app,
     # in the header, where a phone shows it too.
     enable_nav_sidebar = False
+    # Asks an administrator who turned on two-step login for the app's code.
+    login_form = security.LoginForm
 
     def each_context(self, request):
         context = super().each_context(request)
@@ -67,6 +69,11 @@ class CarnetAdminSite(admin.AdminSite):
             ),
             path("invitation/", self.admin_view(invitations.page), name="invite_no_consent"),
             path("reseaux-sociaux/", self.admin_view(social.page), name="social_only"),
+            path(
+                "reglages/connexion-en-deux-etapes/",
+                self.admin_view(security.two_step_page),
+                name="two_step",
+            ),
             *super().get_urls(),
         ]
 

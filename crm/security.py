@@ -1,23 +1,34 @@
-"""Login throttling with django-axes: whose address a request comes from, and the lockout page.
+"""Logging in safely: throttling with django-axes, and two-step login with django-otp.
 
 django-axes counts wrong passwords per username and address (settings, "Login throttling");
 this module tells it the address, keeps it out of logins made without a request (tests'
-Client.login, management commands), and draws the page a locked-out visitor sees.
+Client.login, management commands), and draws the page a locked-out visitor sees. An
+administrator may also turn on two-step login: a code from an authenticator app (TOTP).
 """
 
+import base64
 import datetime
 import ipaddress
 
+import django_otp
+import segno
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
+from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class LoginThrottle(AxesStandaloneBackend):
@@ -74,3 +85,133 @@ def lockout_page(request: HttpRequest, original_response=None, credentials=None)
         "until": locked_until(request, username),
     }
     return render(request, "admin/carnet/lockout.html", context, status=429)
+
+
+# Two-step login (django-otp): an administrator who turned it on types the code of an
+# authenticator app after the password. Codes are counted by the throttle like passwords.
+
+
+def confirmed_device(user) -> TOTPDevice | None:
+    """The user's authenticator app, once its first code has been checked."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def refusal(device: TOTPDevice, token: str) -> str | None:
+    """Why the app's code is refused ("code_invalid", "code_wait"), None when it is right.
+
+    django-otp waits longer after each wrong code (1 s, 2 s, 4 s…) before it checks another.
+    """
+    if not device.verify_is_allowed()[0]:
+        return "code_wait"
+    return None if device.verify_token(token) else "code_invalid"
+
+
+class LoginForm(AdminAuthenticationForm):
+    """The admin's login form: username and password, then the app's code if turned on."""
+
+    otp_token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "code_required": _(
+            "Two-step login is on for this account: type the 6-digit code that your "
+            "authenticator app shows now."
+        ),
+        "code_invalid": _(
+            "This code is not the one your authenticator app shows now. Type the current "
+            "code (it changes every 30 seconds)."
+        ),
+        "code_wait": _("Several wrong codes in a row: wait a little, then type the current code."),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.asks_code = False
+
+    def clean(self):
+        cleaned = super().clean()  # the password, behind the throttle
+        user = self.get_user()
+        device = confirmed_device(user)
+        if device is None:
+            return cleaned
+        token = "".join(cleaned.get("otp_token", "").split())
+        refused = refusal(device, token) if token else "code_required"
+        if not refused:
+            user.otp_device = device  # django-otp marks the session verified at login
+            return cleaned
+        # The password was right: ask for the code without making the password typed again.
+        self.asks_code = True
+        self.fields["password"].widget.render_value = True
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+        self.fields["otp_token"].widget.attrs["autofocus"] = True
+        # A missing or wrong code counts as a failed login: six digits cannot be tried freely.
+        user_login_failed.send(
+            sender=__name__, credentials={"username": user.get_username()}, request=self.request
+        )
+        raise ValidationError(self.error_messages[refused], code=refused)
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code shown by the app"),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, device: TOTPDevice, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device = device
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        refused = refusal(self.device, code)
+        if refused:
+            raise ValidationError(LoginForm.error_messages[refused], code=refused)
+        return code
+
+
+def _secret(device: TOTPDevice) -> str:
+    """The key as the app asks for it when typed by hand: base 32, in groups of four."""
+    key = base64.b32encode(device.bin_key).decode()
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+def two_step_page(request: HttpRequest) -> HttpResponse:
+    """Réglages, "Two-step login": an administrator turns it on with a QR code, or off."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    device = confirmed_device(request.user)
+    turning_on = device is None
+    if turning_on:
+        device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+        device = device or TOTPDevice.objects.create(
+            user=request.user, name="Carnet", confirmed=False
+        )
+    form = CodeForm(device, request.POST or None)
+    if form.is_valid():
+        if turning_on:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            django_otp.login(request, device)
+            messages.success(request, _("Two-step login is on: Carnet will ask for the code."))
+        else:
+            TOTPDevice.objects.filter(user=request.user).delete()
+            messages.success(request, _("Two-step login is off: the password is enough again."))
+        return redirect("admin:two_step")
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Two-step login"),
+        "form": form,
+        "turning_on": turning_on,
+    }
+    if turning_on:
+        qr = segno.make(device.config_url, error="m")
+        context.update(qr=mark_safe(qr.svg_inline(scale=5, title=str(_("QR code")))))
+        context.update(secret=_secret(device))
+    return TemplateResponse(request, "admin/carnet/two_step.html", context)

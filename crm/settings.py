@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "audience",
     "news",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): two-step login
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers a locked-out login with the lockout page.
@@ -152,6 +155,8 @@ AXES_LOCKOUT_CALLABLE = "crm.security.lockout_page"
 # Only the failures are kept, and only until their cool-off ends; no log of every login.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
+# Two-step login (crm/security.py): the name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = "Carnet"
 
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "fr")
