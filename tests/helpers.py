@@ -59,3 +59,14 @@ def database_url(settings_dict: dict) -> str:
     )
     host = f"{settings_dict['HOST'] or 'localhost'}:{settings_dict['PORT'] or 5432}"
     return f"postgres://{user}@{host}/{settings_dict['NAME']}"
+
+
+def save_business(**fields):
+    """Save the bakery the tests write as (its brand and address), with `fields` added."""
+    from campaigns.models import Business
+
+    business = Business(name="Boulangerie Lefèvre", website="https://boulangerie-lefevre.fr",
+                        postal_address="12 rue des Granges, 25000 Besançon", **fields)  # fmt: skip
+    business.full_clean()
+    business.save()
+    return business

@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 
 from audience.forms import Stamp
-from campaigns.models import Business
 from tests.campaigns.conftest import processes, smtp  # noqa: F401 (fixtures used here too)
+from tests.helpers import save_business
 
 PERSON = {"email": "lea.martin@exemple.fr", "first_name": "Léa", "last_name": "Martin",
           "phone": "06 12 34 56 78", "consent": "on"}  # fmt: skip
@@ -23,14 +23,7 @@ def fresh_limits():
 
 @pytest.fixture
 def business(db):
-    business = Business(
-        name="Boulangerie Lefèvre",
-        postal_address="3 rue des Granges, Besançon",
-        website="https://boulangerie-lefevre.fr",
-        brand_colour="#8a4b2a",
-    )
-    business.save()
-    return business
+    return save_business(brand_colour="#8a4b2a")
 
 
 def shown_stamp(version: int = 1, language: str = "fr", seconds_ago: float = 30) -> str:

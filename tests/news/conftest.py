@@ -6,25 +6,15 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from campaigns.models import Business
 from crm import heartbeat
 from crm.celery import app as celery_app
 from tests.campaigns.conftest import audience, smtp  # noqa: F401 (the fixtures)
-from tests.helpers import database_url, start_celery, stop
+from tests.helpers import database_url, save_business, start_celery, stop
 
 
 @pytest.fixture
 def business(db):
-    business = Business(
-        name="Boulangerie Lefèvre",
-        postal_address="12 rue des Granges, 25000 Besançon",
-        phone="03 81 12 34 56",
-        website="https://boulangerie-lefevre.fr",
-        telegram_url="https://t.me/boulangerie_lefevre",
-    )
-    business.full_clean()
-    business.save()
-    return business
+    return save_business(phone="03 81 12 34 56", telegram_url="https://t.me/boulangerie_lefevre")
 
 
 @pytest.fixture
