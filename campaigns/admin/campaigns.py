@@ -6,11 +6,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from campaigns import services
 from campaigns.admin import views
 from campaigns.admin.forms import AUDIENCE, CampaignForm
-from campaigns.choices import CampaignStatus
+from campaigns.choices import CampaignKind, CampaignStatus
 from campaigns.models import Campaign
 from crm.admin import ModelAdmin
 
@@ -32,24 +33,43 @@ class CampaignAdmin(ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         editable = obj is None or obj.status in EDITABLE
         body = ("body_format", "html_body", "html_source") if editable else ("html_body",)
-        count_url = reverse("admin:campaigns_campaign_audience_count")
         return (
             (_("1. Write"), {"fields": ("name", "subject", "preheader", *body),
                              "classes": ["campaign-step"]}),
             (_("Sender and text version"), {
                 "fields": ("from_name", "from_email", "reply_to", "text_body"),
                 "classes": ["collapse"]}),
-            (_("2. Recipients"), {"fields": AUDIENCE, "classes": ["campaign-step"],
-                                  "description": format_html(
-                '<p>{}</p><p id="audience-live" class="audience-live" data-url="{}" '
-                'aria-live="polite"></p>',
-                _("Without tags or segments, the campaign goes to every contact who may be "
-                  "emailed. Only contacts who may be emailed are ever written to."),
-                count_url)}),
+            (_("2. Recipients"), self._recipients(obj)),
             (_("Tracking"), {"fields": ("track_clicks", "track_opens"),
                              "classes": ["collapse"]}),
             (_("Your news page"), {"fields": ("public",)}),
         )  # fmt: skip
+
+    def _recipients(self, campaign: Campaign | None) -> dict:
+        """The recipients' step: tags and segments with a live count for a campaign; the
+        fixed audience, counted, for an invitation, a re-permission email or a notice."""
+        if campaign is None or campaign.kind == CampaignKind.REGULAR:
+            return {"fields": AUDIENCE, "classes": ["campaign-step"], "description": format_html(
+                '<p>{}</p><p id="audience-live" class="audience-live" data-url="{}" '
+                'aria-live="polite"></p>',
+                _("Without tags or segments, the campaign goes to every contact who may be "
+                  "emailed. Only contacts who may be emailed are ever written to."),
+                reverse("admin:campaigns_campaign_audience_count"))}  # fmt: skip
+        n = services.audience(campaign).count()
+        who = {
+            CampaignKind.INVITATION: ngettext(
+                "%(n)s contact without consent, never invited before, will receive it.",
+                "%(n)s contacts without consent, never invited before, will receive it.", n),
+            CampaignKind.REPERMISSION: ngettext(
+                "%(n)s contact asked to confirm (no sign of life for years) will receive it.",
+                "%(n)s contacts asked to confirm (no sign of life for years) will receive it.",
+                n),
+            CampaignKind.OUTAGE: ngettext(
+                "%(n)s contact who may be emailed will receive it.",
+                "%(n)s contacts who may be emailed will receive it.", n),
+        }[campaign.kind] % {"n": n}  # fmt: skip
+        description = format_html('<p id="audience-fixed" class="audience-live">{}</p>', who)
+        return {"fields": (), "classes": ["campaign-step"], "description": description}
 
     @admin.display(description=_("progress"))
     def progress(self, campaign):

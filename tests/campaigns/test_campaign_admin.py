@@ -119,3 +119,17 @@ def test_the_report_chart_shows_a_campaign_sent_in_one_minute(owner, audience):
     report = owner.get(url("report", campaign)).content.decode()
     assert report.count("<circle") == 1
     assert "envoyés : 3" in report
+
+
+def test_a_re_permission_email_names_its_fixed_audience_not_tags(owner, db):
+    for name, flagged in (("Anne", True), ("Bruno", False)):
+        make_contact(first_name=name, email=f"{name.lower()}@exemple.fr",
+                     email_status="subscribed", consent_basis="consent",
+                     retention_flagged_at=timezone.now() if flagged else None)  # fmt: skip
+    campaign = make_campaign(kind="repermission")
+    page = owner.get(url("change", campaign)).content.decode()
+    fixed = page.split('id="audience-fixed"')[1].split("</p>")[0]
+    assert ">1 " in fixed  # Anne only: Bruno may be emailed, but was not flagged
+    assert 'name="tags"' not in page and 'id="audience-live"' not in page
+    regular = owner.get(url("change", make_campaign())).content.decode()
+    assert 'id="audience-live"' in regular and 'name="tags"' in regular
