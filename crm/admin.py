@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audience import invitations, social
 from crm import dashboard, heartbeat, navigation, security
@@ -34,6 +35,12 @@ class CarnetAdminSite(admin.AdminSite):
     enable_nav_sidebar = False
     # Asks an administrator who turned on two-step login for the app's code.
     login_form = security.LoginForm
+
+    def __init__(self, name="admin"):
+        super().__init__(name)
+        # Two-step login has its own page (Réglages); django-otp's admin of the keys, which
+        # would register itself later, stays out of sight.
+        self.register(TOTPDevice, security.DeviceAdmin)
 
     def each_context(self, request):
         context = super().each_context(request)

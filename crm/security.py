@@ -19,6 +19,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
@@ -186,6 +187,8 @@ def two_step_page(request: HttpRequest) -> HttpResponse:
     """Réglages, "Two-step login": an administrator turns it on with a QR code, or off."""
     if not request.user.is_superuser:
         raise PermissionDenied
+    if request.method == "POST" and "turn_off_for" in request.POST:
+        return _turn_off_for(request, request.POST["turn_off_for"])
     device = confirmed_device(request.user)
     turning_on = device is None
     if turning_on:
@@ -209,9 +212,45 @@ def two_step_page(request: HttpRequest) -> HttpResponse:
         "title": _("Two-step login"),
         "form": form,
         "turning_on": turning_on,
+        "others": User.objects.filter(totpdevice__confirmed=True)
+        .exclude(pk=request.user.pk)
+        .order_by("username")
+        .distinct(),
     }
     if turning_on:
         qr = segno.make(device.config_url, error="m")
         context.update(qr=mark_safe(qr.svg_inline(scale=5, title=str(_("QR code")))))
         context.update(secret=_secret(device))
     return TemplateResponse(request, "admin/carnet/two_step.html", context)
+
+
+def _turn_off_for(request: HttpRequest, user_id: str) -> HttpResponse:
+    """Turn off another account's two-step login: its owner lost the phone with the app."""
+    user = User.objects.filter(pk=user_id if user_id.isdigit() else None).first()
+    if user is not None and user != request.user:
+        TOTPDevice.objects.filter(user=user).delete()
+        messages.success(
+            request,
+            _("Two-step login is off for %(name)s: the password is enough again.")
+            % {"name": user.get_username()},
+        )
+    return redirect("admin:two_step")
+
+
+class DeviceAdmin(admin.ModelAdmin):
+    """Keeps django-otp's own admin of TOTP keys out of sight: two-step login has its page."""
+
+    def has_module_permission(self, request) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

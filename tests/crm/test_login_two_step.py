@@ -152,6 +152,33 @@ def test_the_administrator_turns_it_off_with_a_code(client, alice):
     assert _log_in(client).status_code == 302
 
 
+def test_an_administrator_turns_it_off_for_whom_lost_the_phone(client, alice, bob):
+    bob.is_superuser = True
+    bob.save()
+    _turned_on(bob)
+    client.force_login(alice)
+    url = reverse("admin:two_step")
+    page = visible_text(client.get(url).content.decode())
+    others = page.split("Autres comptes avec la connexion en deux étapes")[1]
+    assert "bob" in others and "Désactiver" in others and "alice" not in others
+
+    response = client.post(url, {"turn_off_for": bob.pk}, follow=True)
+
+    assert not TOTPDevice.objects.filter(user=bob).exists()
+    said = visible_text(response.content.decode())
+    assert "La connexion en deux étapes est désactivée pour bob" in said
+    client.logout()
+    assert client.post(LOGIN, {"username": "bob", "password": PASSWORD}).status_code == 302
+
+
+def test_the_keys_stay_out_of_the_admins_lists(client, alice):
+    _turned_on(alice)
+    client.force_login(alice)
+    settings_page = visible_text(client.get(reverse("admin:settings")).content.decode())
+    assert "TOTP" not in settings_page and "Autres listes" in settings_page
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 403
+
+
 def test_only_an_administrator_opens_the_page(client, bob):
     client.force_login(bob)
     assert client.get(reverse("admin:two_step")).status_code == 403
