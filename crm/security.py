@@ -149,10 +149,12 @@ class LoginForm(AdminAuthenticationForm):
         self.fields["password"].widget.render_value = True
         self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["otp_token"].widget.attrs["autofocus"] = True
-        # A missing or wrong code counts as a failed login: six digits cannot be tried freely.
-        user_login_failed.send(
-            sender=__name__, credentials={"username": user.get_username()}, request=self.request
-        )
+        if token:  # a wrong code counts as a failed login: six digits cannot be tried freely
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": user.get_username()},
+                request=self.request,
+            )
         raise ValidationError(self.error_messages[refused], code=refused)
 
 

@@ -96,6 +96,8 @@ def test_the_login_asks_for_the_code_once_the_password_is_right(client, alice):
     # The password stays in the form: only the code is left to type.
     assert f'value="{PASSWORD}"' in page
 
+    assert not AccessAttempt.objects.exists()  # being asked for the code is no failure
+
     response = _log_in(client, _code(device))
     assert response.status_code == 302 and response["Location"] == "/admin/"
     assert _logged_in(client)
