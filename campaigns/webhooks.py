@@ -16,6 +16,7 @@ import functools
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from anymail import urls as anymail_urls
 from django.conf import settings
@@ -85,7 +86,7 @@ def _use_once(esp: str, timestamp: str, token: str) -> None:
         _refuse(esp, "its token was used before", timestamp)
 
 
-def _refuse(esp: str, why: str, timestamp: str):
+def _refuse(esp: str, why: str, timestamp: str) -> NoReturn:
     log.warning("Refused a %s webhook: %s (signed at %s).", esp, why, timestamp[:20])
     raise PermissionDenied(f"Webhook refused: {why}.")
 
