@@ -99,9 +99,13 @@ def test_the_unsubscribe_link(jean):
     [("bounced", "bounce"), ("complained", "complaint"), ("unsubscribed", "unsubscribe")],
 )
 def test_a_webhook(jean, kind, how):
+    """An ESP's event about a message Carnet sent (only such an event changes anyone)."""
+    Delivery.objects.create(campaign=make_campaign(), contact=jean, email=jean.email,
+                            status="sent", esp_message_id="<soldes-jean@esp>")  # fmt: skip
     since = _last_record()
     at = datetime(2026, 11, 20, tzinfo=UTC)
-    event = AnymailTrackingEvent(event_type=kind, recipient=jean.email, timestamp=at)
+    event = AnymailTrackingEvent(event_type=kind, recipient=jean.email, timestamp=at,
+                                 message_id="<soldes-jean@esp>")  # fmt: skip
     tracking.record(event, "test")
     assert _moves(jean, since) == [("subscribed", kind, how)]
 
