@@ -2,12 +2,14 @@
 
 A prospect is a contact with no purchase basis (not an existing customer), who never
 clicked a campaign and never confirmed an address (a sign-up, an invitation, a
-re-permission), and with nothing from or about them for RETENTION_YEARS: not created, not
-contacted (the "last contacted" date the owner sets), no consent record, no opening.
+re-permission), and with nothing from or about them for RETENTION_YEARS: not created, no
+consent record, no opening. Emails sent to them are no sign of life (sending sets
+`last_contacted_at`, which is why it is not read here): the CNIL counts from the last
+contact that came from the prospect, and the re-permission email itself must not unflag.
 
 Each day (contacts.tasks.apply_retention):
-1. a flagged contact who is no longer quiet (the owner noted a contact, they opened an
-   email…) is unflagged;
+1. a flagged contact who is no longer quiet (they opened an email, a consent record…) is
+   unflagged;
 2. a contact flagged for more than RETENTION_GRACE_DAYS is deleted as an erasure deletes
    (contacts.erasure), without keeping their address's hash: they did not ask to be
    forgotten, they expired; a later import may add them again as a new contact. Only those
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -61,7 +63,6 @@ def quiet_prospects(now: datetime | None = None) -> QuerySet[Contact]:
     return (
         Contact.objects.exclude(consent_basis=ConsentBasis.CUSTOMER)
         .filter(created_at__lte=since)
-        .filter(Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lte=since))
         .exclude(Exists(clicked))
         .exclude(Exists(confirmed))
         .exclude(Exists(recorded))

@@ -66,7 +66,6 @@ PROTECTIONS = {
     "a confirmed invitation": lambda c: _consent_event(c, how="invitation"),
     "a double opt-in": lambda c: _consent_event(c, how="confirmation"),
     "a recent creation": lambda c: _set(c, created_at=RECENTLY),
-    "a recent contact": lambda c: _set(c, last_contacted_at=RECENTLY),
     "a recent consent record": lambda c: _consent_event(c, at=RECENTLY),
     "a recent opening": lambda c: _delivery(c, opened_at=RECENTLY),
 }  # fmt: skip
@@ -81,10 +80,20 @@ def test_each_sign_of_life_keeps_a_contact_from_being_flagged(protection):
     assert list(retention.flagged()) == [flagged]
 
 
+def test_an_email_sent_is_no_sign_of_life():
+    """Sending sets last_contacted_at: the re-permission email must not unflag its readers."""
+    paul = _quiet(email_status="subscribed", consent_basis="b2b")
+    _set(paul, last_contacted_at=RECENTLY)
+    retention.run()
+    assert list(retention.flagged()) == [paul]
+    _set(paul, last_contacted_at=timezone.now())
+    assert retention.run()["unflagged"] == 0
+
+
 def test_a_sign_of_life_after_the_flag_unflags():
     paul = _quiet()
     retention.run()
-    Contact.objects.filter(pk=paul.pk).update(last_contacted_at=timezone.now())
+    _delivery(paul, opened_at=timezone.now())
     assert retention.run()["unflagged"] == 1
     paul.refresh_from_db()
     assert paul.retention_flagged_at is None
