@@ -68,6 +68,11 @@ class Campaign(models.Model):
         _("shown on the news page"), default=False,
         help_text=_("Once sent, it can be read by anyone on your news page."),
     )  # fmt: skip
+    # The language of the layout and footer around the message; empty: LANGUAGE_CODE's
+    # (an outage notice may be sent in English from a French Carnet).
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES, editable=False
+    )
     # An outage notice stays at the top of the news page until the owner closes it.
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, editable=False)
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)

@@ -36,6 +36,7 @@ def compose(language: str, subject: str = "", html: str = "") -> Campaign:
     moment = timezone.localtime().strftime("%d/%m/%Y %H:%M")
     campaign = Campaign(
         kind=CampaignKind.OUTAGE,
+        language=language,
         name=_("Outage notice of %(moment)s") % {"moment": moment},
         subject=channels.fill(subject or template.subject, text_values),
         html_body=channels.fill(html or template.html_body, channels.values(business, language)),

@@ -72,11 +72,12 @@ class Composer:
         # layout; a whole document is the owner's own layout and is sent as written.
         html = campaign.html_body
         if not layout.is_document(html):
-            html = layout.wrap(_compile_source(html, "html_body"))
-        self.html = _with_footer(_compile(html, "html_body"), html, html=True)
+            html = layout.wrap(_compile_source(html, "html_body"), campaign.language)
+        language = campaign.language or settings.LANGUAGE_CODE
+        self.html = _with_footer(_compile(html, "html_body"), html, language, html=True)
         text_field = "text_body" if campaign.text_body else "html_body"
         text = campaign.text_body or templating.html_to_text(html)
-        self.text = _with_footer(_compile(text, text_field), text, html=False)
+        self.text = _with_footer(_compile(text, text_field), text, language, html=False)
         self.unsubscribe_prefix = unsubscribe.url_prefix()
         self.confirming = CONFIRMING.get(campaign.kind, "")
 
@@ -158,11 +159,11 @@ def _compile_source(source: str, field: str) -> str:
     return source
 
 
-def _with_footer(template: Template, source: str, html: bool) -> Template:
-    """Add a visible unsubscribe link to a body that has none."""
+def _with_footer(template: Template, source: str, language: str, html: bool) -> Template:
+    """Add a visible unsubscribe link, in `language`, to a body that has none."""
     if templating.uses(template, "unsubscribe_url"):
         return template
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language):
         if html:
             footer = (
                 '<p style="font-size:12px;color:#666">'

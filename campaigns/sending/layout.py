@@ -18,17 +18,21 @@ def is_document(html: str) -> bool:
     return bool(_DOCUMENT.search(html))
 
 
-def wrap(body: str) -> str:
-    """Return the body inside the business's layout, CSS inlined; merge fields untouched."""
+def wrap(body: str, language: str = "") -> str:
+    """Return the body inside the business's layout, CSS inlined; merge fields untouched.
+
+    Its words (the unsubscribe link, the footer) are in `language`, else LANGUAGE_CODE's.
+    """
     business = apps.get_model("campaigns", "Business").load()
-    with translation.override(settings.LANGUAGE_CODE):
+    language = language or settings.LANGUAGE_CODE
+    with translation.override(language):
         html = render_to_string("emails/campaign.html", {
             "business": business,
             "identity": business.sender_identity(),
             "logo_url": logo_url(business),
             "body": body,
             "unsubscribe_url": "{{ unsubscribe_url }}",
-            "language": settings.LANGUAGE_CODE,
+            "language": language,
         })  # fmt: skip
     return _inliner.inline(html)
 

@@ -32,6 +32,10 @@ def test_the_english_notice_speaks_english_and_links_the_english_page(business):
     assert campaign.subject == "Important: how to reach us right now"
     assert '<li>On WhatsApp: <a href="https://wa.me/33612345678">' in campaign.html_body
     assert "/nouvelles/?lang=en" in campaign.html_body
+    message = outage.preview(campaign)  # the layout and its footer speak English too
+    assert ">Unsubscribe</a>" in message.html and "désinscri" not in message.html.lower()
+    french = outage.preview(outage.compose("fr"))
+    assert ">Se désinscrire</a>" in french.html
 
 
 def test_without_any_channel_it_asks_to_reply(db):
