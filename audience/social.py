@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Business
 from contacts.choices import Network
 from contacts.models import Contact, Handle
+from contacts.phones import display_phone
 
 PER_PAGE = 50
 
@@ -112,7 +113,7 @@ def page(request: HttpRequest) -> HttpResponse:
         **admin.site.each_context(request),
         "title": _("Contacts known only on a social network"),
         "listing": listing,
-        "rows": [(contact, _links(contact)) for contact in listing],
+        "rows": [(contact, _links(contact), display_phone(contact.phone)) for contact in listing],
         "signup_link": link,
         "message": invitation_message(link) if link else "",
     }

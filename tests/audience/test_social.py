@@ -61,10 +61,11 @@ def test_the_page_lists_them_with_links_and_the_message_to_copy(client, bob, fol
     client.force_login(bob)
     page = client.get(URL)
     assert page.status_code == 200
-    listed = [contact.first_name for contact, _links in page.context["rows"]]
+    listed = [contact.first_name for contact, _links, _phone in page.context["rows"]]
     assert listed == ["Nina", "Omar"]
     assert 'href="https://www.instagram.com/nina.arnaud/"' in page.text
     assert 'href="https://www.linkedin.com/in/omar-benali"' in page.text
+    assert '<a href="tel:+33612345678">06 12 34 56 78</a>' in page.text  # read the French way
     link = social.signup_link()
     assert link.endswith(reverse("signup"))
     assert link in page.context["message"]
@@ -99,7 +100,10 @@ def test_without_the_sign_up_page_it_says_so_instead_of_a_message(client, bob, f
     assert page.status_code == 200
     assert page.context["message"] == ""
     assert 'id="copy-message"' not in page.text
-    assert [contact.first_name for contact, _links in page.context["rows"]] == ["Nina", "Omar"]
+    assert [contact.first_name for contact, _links, _phone in page.context["rows"]] == [
+        "Nina",
+        "Omar",
+    ]
 
 
 # A site without the public pages, as before the sign-up page existed.
