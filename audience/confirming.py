@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from crm.security import client_ip
+
 SALT = "carnet.audience.confirm"
 
 # Each kind's confirmer: (pk, Proof) -> the Contact now confirmed, or None (nothing to do,
@@ -41,7 +43,7 @@ class Proof:
     def of(cls, request: HttpRequest) -> "Proof":
         return cls(
             at=timezone.now(),
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=client_ip(request) or None,  # the visitor's, behind a trusted proxy too
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
         )
 

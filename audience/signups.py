@@ -9,8 +9,8 @@
    with the proof: form version and text, sign-up and confirmation times, IPs and browsers.
 """
 
-import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from celery import current_app
@@ -35,6 +35,7 @@ from campaigns.sending.ratelimit import RateLimiter
 from campaigns.sending.transports import Result, open_transport
 from contacts import consent
 from contacts.choices import ConsentBasis, ConsentMethod, EmailStatus, Source
+from contacts.erasure import address_hash
 from contacts.models import ConsentChange, Contact, ContactSource
 
 # (tries, seconds): a person signs up once; a household or a shop's tablet a few times.
@@ -70,20 +71,27 @@ def within_limits(ip: str | None, email: str) -> bool:
     """Count one try from this IP and for this address; whether both stay within limits."""
     if ip and not _hit(f"audience:signup:ip:{ip}", *LIMIT_PER_IP):
         return False
-    # The address is hashed: the cache need not hold it.
-    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    return _hit(f"audience:signup:address:{address}", *LIMIT_PER_ADDRESS)
+    # The address is keyed-hashed, as the suppression list keeps it: the cache need not
+    # hold it, nor a hash anyone could match by guessing addresses.
+    return _hit(f"audience:signup:address:{address_hash(email)}", *LIMIT_PER_ADDRESS)
 
 
 def _hit(key: str, limit: int, seconds: int) -> bool:
-    """Count one try in the window under `key`; whether it stays within `limit`."""
-    if cache.add(key, 1, seconds):
-        return True  # the window's first try
+    """Count one try in the current window of `seconds` under `key`; whether it stays
+    within `limit`.
+
+    The window is in the key, so nothing depends on how long a counter lives: Django's
+    file cache (the default without Redis) makes incr() set the default 5-minute timeout,
+    which would otherwise have shortened a day's window to five minutes.
+    """
+    window = f"{key}:{int(time.time() // seconds)}"
+    cache.add(window, 0, seconds)
     try:
-        return cache.incr(key) <= limit
-    except ValueError:  # the window ended between add and incr: this opens the next
-        cache.add(key, 1, seconds)
-        return True
+        tries = cache.incr(window)
+    except ValueError:  # gone between add and incr (a cleared cache): count from here
+        cache.set(window, tries := 1, seconds)
+    cache.touch(window, seconds)
+    return tries <= limit
 
 
 def _wording(version: int) -> ConsentWording:

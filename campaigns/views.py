@@ -15,6 +15,7 @@ from campaigns.sending.compose import sender
 from campaigns.suppression import suppress
 from contacts.choices import EmailStatus
 from contacts.models import Contact
+from crm.security import client_ip
 
 
 @csrf_exempt  # RFC 8058: mail programs POST here with no cookie, token or login
@@ -63,7 +64,7 @@ def _unsubscribe(request: HttpRequest, contact: Contact, campaign: Campaign | No
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) or None
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from contacts import consent, exporting, services
 from contacts.choices import ConsentMethod, EmailStatus
 from contacts.models import ConsentChange, Tag
+from crm.security import client_ip
 
 
 class ContactActionForm(helpers.ActionForm):
@@ -23,7 +24,7 @@ class ContactActionForm(helpers.ActionForm):
 def change_made_in_admin(request, detail: str = "") -> ConsentChange:
     """Return how a consent change made by this admin request is recorded."""
     return ConsentChange(
-        how=ConsentMethod.ADMIN, by=request.user, ip=request.META.get("REMOTE_ADDR"),
+        how=ConsentMethod.ADMIN, by=request.user, ip=client_ip(request) or None,
         detail=detail,
     )  # fmt: skip
 

@@ -31,9 +31,12 @@ def shown_stamp(version: int = 1, language: str = "fr", seconds_ago: float = 30)
     return Stamp(version, language, time.time() - seconds_ago).sign()
 
 
-def post_signup(client, stamp: str | None = None, ip: str = "203.0.113.7", **fields):
-    """POST the sign-up form as a person who took their time, unless told otherwise."""
+def post_signup(client, stamp: str | None = None, ip: str = "203.0.113.7",
+                forwarded_for: str | None = None, **fields):  # fmt: skip
+    """POST the sign-up form as a person who took their time, unless told otherwise
+    (`forwarded_for`: the X-Forwarded-For a proxy in front of Carnet adds)."""
     data = {**PERSON, "stamp": shown_stamp() if stamp is None else stamp, **fields}
     data = {name: value for name, value in data.items() if value is not None}
+    proxy = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
     return client.post("/inscription/?lang=fr", data, REMOTE_ADDR=ip,
-                       HTTP_USER_AGENT="Mozilla/5.0 (Android 14; Mobile)")  # fmt: skip
+                       HTTP_USER_AGENT="Mozilla/5.0 (Android 14; Mobile)", **proxy)  # fmt: skip

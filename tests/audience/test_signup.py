@@ -1,13 +1,14 @@
 """The sign-up form's POST: what a person's records and queues, what a bot's does not."""
 
 import io
+import time
 
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 from PIL import Image
 
-from audience import share
+from audience import share, signups
 from audience.forms import Stamp, read_stamp
 from audience.models import Signup, SignupPage
 from contacts.models import Contact
@@ -104,6 +105,32 @@ def test_the_rate_limits_per_ip_and_per_address(client, business):
     for n in range(4):
         post_signup(client, email="cible@exemple.fr", ip=f"192.0.2.{n}")
     assert Signup.objects.filter(email="cible@exemple.fr").count() == 3  # not a fourth email
+
+
+def test_the_limits_hold_for_their_whole_window(monkeypatch, db):
+    """Ten minutes after a fourth try for one address, still refused (the file cache's
+    incr() once shortened the day to five minutes)."""
+    day = time.time() // 86400 * 86400
+    monkeypatch.setattr(time, "time", lambda: day + 3600)
+    assert [signups.within_limits(None, "cible@exemple.fr") for _ in range(4)] == [
+        True, True, True, False,
+    ]  # fmt: skip
+    monkeypatch.setattr(time, "time", lambda: day + 3600 + 600)
+    assert not signups.within_limits(None, "cible@exemple.fr")
+    monkeypatch.setattr(time, "time", lambda: day + 86400 + 60)  # the next day
+    assert signups.within_limits(None, "cible@exemple.fr")
+
+
+def test_behind_a_trusted_proxy_the_visitors_address_is_counted_and_proved(
+    client, business, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1  # nginx in front: every request comes from 127.0.0.1
+    for n in range(3):
+        post_signup(client, email=f"voisin{n}@exemple.fr", ip="127.0.0.1",
+                    forwarded_for=f"203.0.113.{n}")  # fmt: skip
+    assert sorted(Signup.objects.values_list("signup_ip", flat=True)) == [
+        "203.0.113.0", "203.0.113.1", "203.0.113.2",
+    ]  # fmt: skip
 
 
 def test_the_embedded_snippet_posts_without_cookie_or_time(business):
