@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from campaigns import services
 from campaigns.models import Delivery, TrackingEvent
@@ -27,6 +28,7 @@ from contacts.choices import EmailStatus
 log = logging.getLogger(__name__)
 
 # anymail's event type → the delivery's date field, and the status it gives the address.
+_SALT = "carnet.campaigns.tracking.unmatched"
 EFFECTS = {
     "delivered": ("delivered_at", None),
     "opened": ("opened_at", None),
@@ -46,17 +48,26 @@ def record(event: AnymailTrackingEvent, esp_name: str) -> bool:
     """Store the event and apply it; return False when it was already stored."""
     at = event.timestamp or timezone.now()
     delivery = _delivery(event)
+    event_id = _event_id(event)
+    recipient = (event.recipient or "")[:254]
+    detail = (event.click_url or event.reject_reason or event.description or "")[:2000]
+    if delivery is None:
+        # About no message Carnet sent (a forgery, or a late event about a person since
+        # erased): kept as a trace that names nobody, its id keyed-hashed so that a replay
+        # is still counted once.
+        event_id = "hmac:" + salted_hmac(_SALT, event_id, algorithm="sha256").hexdigest()
+        recipient = detail = ""
     try:
         with transaction.atomic():
             TrackingEvent.objects.create(
                 esp=esp_name[:30],
-                event_id=_event_id(event),
+                event_id=event_id,
                 event_type=event.event_type,
                 at=at,
-                recipient=(event.recipient or "")[:254],
+                recipient=recipient,
                 esp_message_id=(event.message_id or "")[:255],
                 delivery=delivery,
-                detail=(event.click_url or event.reject_reason or event.description or "")[:2000],
+                detail=detail,
             )
             _apply(event, delivery, at)
     except IntegrityError:
