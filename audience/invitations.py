@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from audience.confirming import Proof
-from campaigns import services, templating
+from campaigns import services
 from campaigns.choices import BodyFormat, CampaignKind, CampaignStatus, DeliveryStatus
 from campaigns.models import Business, Campaign, Delivery
 from campaigns.sending.compose import Composer, Recipient, Rendered
@@ -140,11 +140,7 @@ def send(invitation: Campaign) -> int:
 
     Raise ValidationError when its text cannot be sent (it must keep its button).
     """
-    invitation.full_clean()
-    if not templating.uses(templating.compile_template(invitation.html_body), "confirm_url"):
-        raise ValidationError(
-            _("The message has lost its button: put back a link to {{ confirm_url }}.")
-        )
+    invitation.full_clean()  # Campaign.clean(): its button must still be there
     if not services.audience(invitation).exists():
         return 0
     if invitation.pk is None:

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.choices import BodyFormat, CampaignKind, CampaignStatus, DeliveryStatus
-from campaigns.sending.compose import Composer
-from campaigns.templating import compile_template
+from campaigns.sending.compose import CONFIRMING, Composer
+from campaigns.templating import compile_template, uses
 from contacts.models import Contact, Segment, Tag
 
 
@@ -107,9 +107,19 @@ class Campaign(models.Model):
             errors["from_name"] = [_("A name fits on one line.")]
         for name in ("subject", "preheader", "html_body", "text_body"):
             try:
-                compile_template(getattr(self, name))
+                compiled = compile_template(getattr(self, name))
             except ValidationError as e:
                 errors[name] = e.messages
+                continue
+            # An invitation or a re-permission email without its button would ask for an
+            # answer nobody can give, and use up the one invitation each contact gets.
+            if (
+                name == "html_body"
+                and self.kind in CONFIRMING
+                and not uses(compiled, "confirm_url")
+            ):
+                errors[name] = [_("The message has lost its button: put back a link to "
+                                  "{{ confirm_url }}.")]  # fmt: skip
         if errors:
             raise ValidationError(errors)
         Composer(self)  # what the fields make together: derived text, footer, sender

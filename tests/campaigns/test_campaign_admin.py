@@ -126,7 +126,7 @@ def test_a_re_permission_email_names_its_fixed_audience_not_tags(owner, db):
         make_contact(first_name=name, email=f"{name.lower()}@exemple.fr",
                      email_status="subscribed", consent_basis="consent",
                      retention_flagged_at=timezone.now() if flagged else None)  # fmt: skip
-    campaign = make_campaign(kind="repermission")
+    campaign = make_campaign(kind="repermission", html_body='<a href="{{ confirm_url }}">Oui</a>')
     page = owner.get(url("change", campaign)).content.decode()
     fixed = page.split('id="audience-fixed"')[1].split("</p>")[0]
     assert ">1 " in fixed  # Anne only: Bruno may be emailed, but was not flagged

@@ -184,3 +184,18 @@ def test_an_invitation_left_with_nobody_to_invite_says_so_when_scheduled(audienc
     refusal = services.refusal_to_schedule(invitation(), None)
     assert "invit" in refusal
     assert "tag" not in refusal  # an invitation has no tags to check
+
+
+@pytest.mark.parametrize("kind", ["invitation", "repermission"])
+def test_a_message_asking_to_confirm_cannot_be_saved_without_its_button(kind, db):
+    """Saved from the campaign page (the owner deleted the button), not only sent from the
+    invitation page: it would ask for an answer nobody could give."""
+    from django.core.exceptions import ValidationError
+
+    from tests.campaigns.conftest import make_campaign
+
+    with pytest.raises(ValidationError) as refused:
+        make_campaign(kind=kind, html_body="<p>Bonjour {{ first_name }}</p>")
+    assert "confirm_url" in str(refused.value.message_dict["html_body"])
+    make_campaign(kind=kind, html_body='<p><a class="button" href="{{ confirm_url }}">Oui</a></p>')
+    make_campaign(html_body="<p>Bonjour</p>")  # a campaign needs no button
