@@ -41,11 +41,14 @@ class HandOver(enum.Enum):
 
 # Who may still receive a campaign, by its kind, checked last before a message leaves: an
 # invitation goes to a contact still without consent (one who subscribed or left since is
-# not invited); every other kind to one who may still be emailed (DESIGN.md, Consent).
+# not invited); a re-permission email to one still flagged (one who showed a sign of life
+# since is not told they will be deleted); every other kind to one who may still be
+# emailed (DESIGN.md, Consent).
+_MAILABLE = f"c.email_status = '{EmailStatus.SUBSCRIBED}' AND c.consent_basis <> ''"
 _MAY_RECEIVE = {
     CampaignKind.INVITATION: f"c.email_status = '{EmailStatus.NO_CONSENT}'",
+    CampaignKind.REPERMISSION: f"{_MAILABLE} AND c.retention_flagged_at IS NOT NULL",
 }
-_MAILABLE = f"c.email_status = '{EmailStatus.SUBSCRIBED}' AND c.consent_basis <> ''"
 
 
 def _rule(kind: str) -> str:

@@ -199,3 +199,17 @@ def test_a_message_asking_to_confirm_cannot_be_saved_without_its_button(kind, db
     assert "confirm_url" in str(refused.value.message_dict["html_body"])
     make_campaign(kind=kind, html_body='<p><a class="button" href="{{ confirm_url }}">Oui</a></p>')
     make_campaign(html_body="<p>Bonjour</p>")  # a campaign needs no button
+
+
+def test_a_re_permission_email_goes_only_to_those_still_flagged(audience, smtp):
+    """Flagged at the fan-out, then a sign of life: no 'we will delete your details'."""
+    for contact in Contact.objects.mailable():
+        Contact.objects.filter(pk=contact.pk).update(retention_flagged_at=timezone.now())
+    campaign = started(make_campaign(kind="repermission", html_body=INVITATION_BODY))
+    assert campaign.deliveries.count() == 3
+    Contact.objects.filter(email="marc@exemple.fr").update(retention_flagged_at=None)
+    send_all(campaign)
+    assert sorted(r for m in smtp.messages for r in m.recipients) == [
+        "elodie@exemple.fr", "ines@exemple.fr",
+    ]  # fmt: skip
+    assert campaign.deliveries.get(email="marc@exemple.fr").status == "skipped"
