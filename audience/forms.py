@@ -23,6 +23,8 @@ from audience.models import Signup
 from contacts.phones import normalise_phone
 
 MIN_FILL_SECONDS = 3
+# A page's stamp is good for a day: a bot cannot fetch the page once and post for ever.
+MAX_STAMP_AGE_SECONDS = 86400
 HONEYPOT = "website"
 _SALT = "carnet.audience.stamp"
 
@@ -40,6 +42,9 @@ class Stamp:
 
     def too_fast(self) -> bool:
         return self.made_at is not None and time.time() - self.made_at < MIN_FILL_SECONDS
+
+    def too_old(self) -> bool:
+        return self.made_at is not None and time.time() - self.made_at > MAX_STAMP_AGE_SECONDS
 
 
 def page_stamp(version: int, language: str) -> Stamp:
@@ -94,11 +99,12 @@ class SignupForm(forms.ModelForm):
         return normalise_phone(self.cleaned_data["phone"])
 
     def is_bot(self) -> bool:
-        """Whether the POST came from a program: honeypot filled, no stamp, or too fast."""
+        """Whether the POST came from a program: honeypot filled, no stamp, too fast or a
+        stamp older than a day."""
         if self.data.get(HONEYPOT, "").strip():
             return True
         stamp = read_stamp(self.data.get("stamp", ""))
-        return stamp is None or stamp.too_fast()
+        return stamp is None or stamp.too_fast() or stamp.too_old()
 
     def shown(self) -> Stamp | None:
         """Return the stamp of the form the person saw (valid, as is_bot() checked)."""

@@ -60,6 +60,7 @@ BOTS = {
     "too-fast": lambda: {"stamp": shown_stamp(seconds_ago=1)},  # a second after the page
     "no-stamp": lambda: {"stamp": ""},  # neither Carnet's page nor the snippet
     "forged-stamp": lambda: {"stamp": "forged:stamp"},
+    "day-old-stamp": lambda: {"stamp": shown_stamp(seconds_ago=86400 + 60)},  # fetched once
 }
 
 
