@@ -16,13 +16,14 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from contacts import erasure
 from contacts.choices import ConsentMethod
 from contacts.importing import MAX_LISTED, pipeline, recognise, store, write
 from contacts.importing.clean import clean, left_out
 from contacts.importing.decode import UnreadableFile
-from contacts.importing.row import BadRecord
+from contacts.importing.row import BadRecord, Row
 from contacts.models import (
     ConsentChange,
     Contact,
@@ -139,14 +140,50 @@ def preview(job: ImportJob, rows: int = 10) -> list[dict]:
 
 
 def _refuse_erased(lines: list[dict]) -> None:
-    """Show as refused the previewed rows whose address is on the suppression list."""
-    addresses = [line["row"].email for line in lines if not line["refused"]]
-    erased = erasure.erased_among(address for address in addresses if address)
+    """Show as refused the previewed rows whose address is on the suppression list, and
+    without their further addresses that are on it."""
+    rows = [line["row"] for line in lines if not line["refused"]]
+    erased = erasure.erased_among(address for row in rows for address in row.emails())
+    if not erased:
+        return
     for line in lines:
-        reason = None if line["refused"] else erased.get(erasure.normalise(line["row"].email))
+        if line["refused"]:
+            continue
+        reason, dropped = _drop_erased(line["row"], erased)
         if reason is not None:
             line["refused"] = True
             line["problems"].insert(0, erasure.skip_reason(reason))
+        elif dropped is not None:
+            line["problems"].insert(0, _dropped_reason(dropped))
+
+
+def _drop_erased(row: Row, erased: dict[str, str]) -> tuple[str | None, str | None]:
+    """Return why the row is left out (its main address is on the suppression list), or
+    None; else take its further addresses on the list off the row and return, as second,
+    the reason of the first taken off (None: none was)."""
+    if not row.email:
+        return None, None
+    if (reason := erased.get(erasure.normalise(row.email))) is not None:
+        return reason, None
+    kept, found = [], []
+    for value, label in row.other_emails:
+        if (reason := erased.get(erasure.normalise(value))) is None:
+            kept.append((value, label))
+        else:
+            found.append(reason)
+    row.other_emails = kept
+    return None, found[0] if found else None
+
+
+def _dropped_reason(reason: str) -> str:
+    """Say, in a report, why an imported row lost one of its further addresses (never
+    which: the report must not name an erased address)."""
+    if reason == erasure.Reason.OPTED_OUT:
+        return _(
+            "An address that had unsubscribed, whose contact was deleted after the "
+            "retention period, was not added again."
+        )
+    return _("An address erased at the person's request was not added again.")
 
 
 @contextmanager
@@ -198,22 +235,29 @@ def _import(job: ImportJob, report: dict, progress) -> None:
 
 
 def _leave_out_erased(batch: pipeline.Batch, suppression: erasure.SuppressionList) -> None:
-    """Skip the rows whose address is on the suppression list (contacts.erasure), with why.
+    """Skip the rows whose main address is on the suppression list (contacts.erasure), with
+    why; take off the others the further addresses on the list, with a problem noted.
 
     Only the person's own double opt-in brings such an address back; once it has, a
     contact holds it again and its rows are imported as any other.
     """
-    erased = suppression.erased_among(row.email for row in batch.rows if row.email)
+    # Nothing is hashed when nobody was ever erased (most Carnets): see erased_among().
+    erased = suppression.erased_among(address for row in batch.rows for address in row.emails())
     if not erased:
         return
     kept = []
     for row in batch.rows:
-        reason = erased.get(erasure.normalise(row.email)) if row.email else None
-        if reason is None:
-            kept.append(row)
+        reason, dropped = _drop_erased(row, erased)
+        if reason is not None:
+            batch.skipped += 1
+            if len(batch.errors) < MAX_LISTED:
+                batch.errors.append((row.line, erasure.skip_reason(reason)))
             continue
-        batch.skipped += 1
-        batch.errors.append((row.line, erasure.skip_reason(reason)))
+        if dropped is not None:
+            batch.noted += 1
+            if len(batch.problems) < MAX_LISTED:
+                batch.problems.append((row.line, _dropped_reason(dropped)))
+        kept.append(row)
     batch.rows = kept
 
 
