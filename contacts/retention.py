@@ -1,11 +1,17 @@
 """Retention: prospects quiet for RETENTION_YEARS are asked to confirm, then deleted.
 
-A prospect is a contact with no purchase basis (not an existing customer), who never
-clicked a campaign and never confirmed an address (a sign-up, an invitation, a
-re-permission), and with nothing from or about them for RETENTION_YEARS: not created, no
-consent record, no opening. Emails sent to them are no sign of life (sending sets
-`last_contacted_at`, which is why it is not read here): the CNIL counts from the last
-contact that came from the prospect, and the re-permission email itself must not unflag.
+A prospect is a contact with an email address and no purchase basis (not an existing
+customer), who never clicked a campaign and never confirmed an address (a sign-up, an
+invitation, a re-permission), and with nothing from or about them for RETENTION_YEARS: not
+created, no consent record, no opening, no note written, nothing the owner did on their
+timeline (a tag, a merge: an activity by a user, or of another kind than the retention's
+own). Emails sent to them are no sign of life (sending sets `last_contacted_at`, which is
+why it is not read here): the CNIL counts from the last contact that came from the
+prospect, and the re-permission email itself must not unflag.
+
+A contact without an email address is never flagged nor deleted here, however old: it
+cannot be asked to confirm, so it stays for the owner to decide about (a number from a
+business card, a name met at a fair), who deletes it by hand if it should go.
 
 Each day (contacts.tasks.apply_retention):
 1. a flagged contact who is no longer quiet (they opened an email, a consent record…) is
@@ -25,7 +31,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -35,10 +41,12 @@ from campaigns.models import Business, Campaign, Delivery
 from contacts import consent, erasure
 from contacts.choices import ConsentBasis, ConsentMethod, EmailStatus
 from contacts.importing import uploads
-from contacts.models import Activity, ConsentChange, ConsentEvent, Contact, ImportJob
+from contacts.models import Activity, ConsentChange, ConsentEvent, Contact, ImportJob, Note
 
 log = logging.getLogger(__name__)
 CONFIRMED_BY = (ConsentMethod.FORM, ConsentMethod.CONFIRMATION, ConsentMethod.INVITATION)
+# What this job itself writes on a timeline: no sign of life (unless a user did it).
+OWN_KINDS = (Activity.Kind.FLAGGED, Activity.Kind.UNFLAGGED, Activity.Kind.RECONFIRMED)
 # An upload the owner never confirmed (or whose worker died) is kept this long, then goes.
 UPLOAD_KEPT = timedelta(days=2)
 
@@ -53,20 +61,28 @@ def quiet_since(now: datetime) -> datetime:
 
 
 def quiet_prospects(now: datetime | None = None) -> QuerySet[Contact]:
-    """Return the prospects with nothing from or about them for RETENTION_YEARS."""
+    """Return the prospects with an address and nothing from or about them for
+    RETENTION_YEARS (see the module)."""
     since = quiet_since(now or timezone.now())
     person = OuterRef("pk")
     clicked = Delivery.objects.filter(contact=person, clicked_at__isnull=False)
     opened = Delivery.objects.filter(contact=person, opened_at__gt=since)
     confirmed = ConsentEvent.objects.filter(contact=person, how__in=CONFIRMED_BY)
     recorded = ConsentEvent.objects.filter(contact=person, at__gt=since)
+    noted = Note.objects.filter(contact=person, created_at__gt=since)
+    acted = Activity.objects.filter(contact=person, at__gt=since).filter(
+        Q(by__isnull=False) | ~Q(kind__in=OWN_KINDS)
+    )
     return (
         Contact.objects.exclude(consent_basis=ConsentBasis.CUSTOMER)
+        .exclude(email="")
         .filter(created_at__lte=since)
         .exclude(Exists(clicked))
         .exclude(Exists(confirmed))
         .exclude(Exists(recorded))
         .exclude(Exists(opened))
+        .exclude(Exists(noted))
+        .exclude(Exists(acted))
     )
 
 

@@ -3,16 +3,27 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audience import confirming
 from campaigns.choices import CampaignKind, CampaignStatus
 from campaigns.models import Campaign, Delivery
 from contacts import erasure, retention
-from contacts.models import Activity, ConsentChange, ConsentEvent, Contact, ErasedAddress
+from contacts.models import (
+    Activity,
+    ConsentChange,
+    ConsentEvent,
+    Contact,
+    ContactPoint,
+    ErasedAddress,
+    ImportJob,
+    Note,
+)
 from tests.campaigns.conftest import make_campaign
 from tests.contacts.factories import make_contact
+from tests.contacts.importing.conftest import run_import
 
 pytestmark = pytest.mark.django_db
 LONG_AGO = timezone.now() - timedelta(days=4 * 365)
@@ -59,6 +70,16 @@ def _set(contact, **fields):
     Contact.objects.filter(pk=contact.pk).update(**fields)
 
 
+def _note(contact, at=RECENTLY):
+    note = Note.objects.create(contact=contact, body="Rappeler pour le devis.")
+    Note.objects.filter(pk=note.pk).update(created_at=at)
+
+
+def _activity(contact, kind, by=None, at=RECENTLY):
+    by = User.objects.create_user("marie") if by == "owner" else by
+    Activity.objects.create(contact=contact, kind=kind, by=by, at=at)
+
+
 PROTECTIONS = {
     "a customer": lambda c: _set(c, consent_basis="customer"),
     "a click, however old": lambda c: _delivery(c, clicked_at=LONG_AGO),
@@ -68,6 +89,10 @@ PROTECTIONS = {
     "a recent creation": lambda c: _set(c, created_at=RECENTLY),
     "a recent consent record": lambda c: _consent_event(c, at=RECENTLY),
     "a recent opening": lambda c: _delivery(c, opened_at=RECENTLY),
+    "a recent note": _note,
+    "a tag the owner added recently": lambda c: _activity(c, Activity.Kind.TAGGED, "owner"),
+    "a recent merge": lambda c: _activity(c, Activity.Kind.MERGED),
+    "a recent import's tag": lambda c: _activity(c, Activity.Kind.TAGGED),
 }  # fmt: skip
 
 
@@ -78,6 +103,35 @@ def test_each_sign_of_life_keeps_a_contact_from_being_flagged(protection):
     flagged = _quiet(email="quiet@exemple.fr")
     retention.run()
     assert list(retention.flagged()) == [flagged]
+
+
+def test_old_notes_and_the_retention_s_own_entries_are_no_sign_of_life():
+    paul = _quiet()
+    _note(paul, at=LONG_AGO)
+    _activity(paul, Activity.Kind.TAGGED, "owner", at=LONG_AGO)
+    for kind in (Activity.Kind.FLAGGED, Activity.Kind.UNFLAGGED, Activity.Kind.RECONFIRMED):
+        _activity(paul, kind)
+    retention.run()
+    assert list(retention.flagged()) == [paul]
+    assert retention.run()["unflagged"] == 0  # its own "flagged" entry does not unflag him
+
+
+def test_a_note_written_on_a_flagged_contact_unflags_it():
+    paul = _quiet()
+    retention.run()
+    Note.objects.create(contact=paul, body="Passé à la boutique, veut un devis.")
+    assert retention.run()["unflagged"] == 1
+
+
+def test_a_contact_without_an_address_is_never_flagged_nor_deleted(settings):
+    _quiet(email="", phone="+33612345678")
+    paul = _quiet()
+    retention.run()
+    later = timezone.now() + timedelta(days=settings.RETENTION_GRACE_DAYS, minutes=1)
+    _set(paul, email="")  # the owner removed his address while he was flagged
+    done = retention.run(later)
+    assert (done["unflagged"], done["deleted"], done["flagged"]) == (1, 0, 0)
+    assert Contact.objects.count() == 2 and not retention.flagged().exists()
 
 
 def test_an_email_sent_is_no_sign_of_life():
@@ -114,6 +168,22 @@ def test_without_an_answer_after_the_grace_period_they_are_deleted_without_a_has
     # Zoé had said no: her refusal outlives her contact.
     assert ErasedAddress.objects.get().reason == ErasedAddress.Reason.OPTED_OUT
     assert erasure.erased_among([zoe.email]) == {zoe.email: "opted_out"}
+
+
+def test_a_refusal_outlives_its_contact_as_a_further_address_too(settings, tmp_path):
+    _quiet(email="zoe@exemple.fr", email_status="unsubscribed")
+    retention.run()
+    retention.run(timezone.now() + timedelta(days=settings.RETENTION_GRACE_DAYS, minutes=1))
+    csv = ("First Name,E-mail 1 - Label,E-mail 1 - Value,E-mail 2 - Label,E-mail 2 - Value\n"
+           "Marc,Work,marc@exemple.fr,Home,zoe@exemple.fr\n")  # fmt: skip
+    with translation.override("fr"):
+        run_import(tmp_path, "clients.csv", csv, "--basis", "consent")
+    assert list(ContactPoint.objects.values_list("value", flat=True)) == []
+    [problem] = ImportJob.objects.get().report["problems"]
+    assert problem["reason"] == (
+        "Une adresse qui s'était désinscrite, et dont le contact a été supprimé à la fin "
+        "de la durée de conservation, n'a pas été reprise."
+    )
 
 
 def _proof():
