@@ -50,6 +50,7 @@ SETTINGS = (
     Entry(
         pgettext_lazy("navigation", "Groups"), "admin:auth_group_changelist", superuser_only=True
     ),
+    Entry(pgettext_lazy("navigation", "Two-step login"), "admin:two_step", superuser_only=True),
 )
 
 NAVIGATION = (

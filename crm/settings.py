@@ -155,6 +155,8 @@ AXES_LOCKOUT_CALLABLE = "crm.security.lockout_page"
 # Only the failures are kept, and only until their cool-off ends; no log of every login.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
+# No "AXES: BEGIN …" banner on every start: management commands print one line of output.
+AXES_VERBOSE = False
 # Two-step login (crm/security.py): the name authenticator apps show beside the code.
 OTP_TOTP_ISSUER = "Carnet"
 
