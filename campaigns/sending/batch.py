@@ -1,11 +1,13 @@
 """Send one batch of a campaign: claim, then for each row check, hand over, record."""
 
+import contextlib
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from campaigns import services
@@ -67,8 +69,9 @@ class _Sender:
 
     The hand-over is a durable commit, the costliest step of a send; one per group
     (CAMPAIGN_HANDOVER_GROUP) rather than one per message is what makes Carnet fast.
-    Right before each message, a plain read checks again that it may still go (an
-    unsubscribe, a pause). A worker dying mid-group leaves up to a group `unknown`.
+    Right before each message, once its rate slot is taken, a plain read checks again that
+    it may still go (an unsubscribe, a pause). A worker dying mid-group leaves up to a
+    group `unknown`; a failure before a message leaves puts it back, no try spent.
     """
 
     def __init__(self, ledger: Ledger, transport, campaign: Campaign):
@@ -82,10 +85,14 @@ class _Sender:
         size = settings.CAMPAIGN_HANDOVER_GROUP
         recipients = self.ledger.recipients
         for start in range(0, len(recipients), size):
-            group = [
-                (r, attempts, composer.render(r))
-                for r, attempts in recipients[start : start + size]
-            ]
+            try:
+                group = [
+                    (r, attempts, composer.render(r))
+                    for r, attempts in recipients[start : start + size]
+                ]
+            except Exception as e:  # nothing of this group was handed over: all back
+                self.ledger.release_rest(until=self.cannot_go(e))
+                return
             handed = self.ledger.hand_over(
                 [(r.delivery_id, message.headers["Message-ID"]) for r, _, message in group]
             )
@@ -103,36 +110,67 @@ class _Sender:
         # The group's sends are recorded after it: it must end well within its lease, or
         # the reaper would call unknown what was sent. Past half the lease, the rest waits.
         deadline = time.monotonic() + settings.CAMPAIGN_LEASE_SECONDS / 2
-        waiting = set(handed)  # handed over, not yet attempted: put back if we stop
+        waiting = set(handed)  # handed over, not yet sent: put back if we stop
         stop_until = None
         try:
             for recipient, attempts, message in group:
-                pk = recipient.delivery_id
-                if pk not in handed:
-                    if self.ledger.why_not(pk) is HandOver.STOPPED:
-                        return (stop_until := timezone.now())
-                    continue
-                state = self.ledger.check(recipient)
-                if state is HandOver.STOPPED or time.monotonic() > deadline:
-                    return (stop_until := timezone.now())
-                waiting.discard(pk)
+                try:
+                    state = self.ready(recipient, handed, deadline)
+                except Exception as e:  # whatever failed, nothing left
+                    return (stop_until := self.cannot_go(e))
+                if isinstance(state, datetime):
+                    return (stop_until := state)
                 if state is HandOver.HANDED:
-                    stop_until = self.send(recipient, attempts, message)
+                    waiting.discard(recipient.delivery_id)  # from here, it may have left
+                    stop_until = _record(self.ledger, recipient, attempts,
+                                         self.transport.send(message), self.campaign)  # fmt: skip
                     if stop_until is not None:
                         return stop_until
+                waiting.discard(recipient.delivery_id)
             return None
         finally:
-            for pk in waiting:  # never sent: back to the queue, no try spent
-                self.ledger.put_back(pk, stop_until or timezone.now(), "")
+            self.put_back(waiting, stop_until or timezone.now())
 
-    def send(self, recipient: Recipient, attempts: int, message):
-        """Send one message within the rate; return when to resume if the batch stops."""
+    def ready(self, recipient: Recipient, handed: set[int], deadline: float):
+        """Everything before a message leaves; return its HandOver, or when to resume.
+
+        The rate slot is taken first, as it may wait: the last check comes after every
+        wait, so that an unsubscribe or a pause committed meanwhile is honoured.
+        """
+        pk = recipient.delivery_id
+        if pk not in handed:
+            if self.ledger.why_not(pk) is HandOver.STOPPED:
+                return timezone.now()
+            return HandOver.LOST
+        if time.monotonic() > deadline:
+            return timezone.now()
         come_back_at = self.limiter.acquire()
         if come_back_at:
-            self.ledger.put_back(recipient.delivery_id, come_back_at, "")
             return come_back_at
-        return _record(self.ledger, recipient, attempts, self.transport.send(message),
-                       self.campaign)  # fmt: skip
+        state = self.ledger.check(recipient)
+        return timezone.now() if state is HandOver.STOPPED else state
+
+    def cannot_go(self, error: Exception) -> datetime:
+        """A failure before a message left (the rate's store, the database): stop, retry later."""
+        log.warning("Campaign %s: cannot send now: %r", self.campaign.pk, error, exc_info=True)
+        problem = f"cannot send now: {type(error).__name__}: {error}"[:500]
+        with contextlib.suppress(DatabaseError):
+            Campaign.objects.filter(pk=self.campaign.pk).update(sending_problem=problem)
+        return timezone.now() + timedelta(seconds=settings.CAMPAIGN_RETRY_SECONDS)
+
+    def put_back(self, waiting: set[int], until: datetime) -> None:
+        """Return rows handed over but never sent to the queue, no try spent."""
+        for attempt in (1, 2):
+            try:
+                for pk in sorted(waiting):
+                    self.ledger.put_back(pk, until, "")
+                return
+            except DatabaseError:
+                # A connection lost under us: once more on a new one. Should that fail
+                # too, the rows end unknown after their lease, never sent twice.
+                if attempt == 2 or connection.in_atomic_block:
+                    raise
+                connection.close()
 
 
 def _record(ledger: Ledger, recipient: Recipient, attempts: int, result: Result, campaign):
