@@ -127,3 +127,43 @@ def test_redis_down_from_the_start_sends_nothing_and_keeps_every_try(smtp, audie
     assert recipients(smtp) == sorted(["elodie@exemple.fr", "marc@exemple.fr",
                                        "ines@exemple.fr"])  # fmt: skip
     assert services.counters(campaign)["sent"] == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_connection_lost_during_the_wait_puts_back_what_never_left(
+    smtp, audience, settings, monkeypatch
+):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a server connection to cut: PostgreSQL")
+    settings.CAMPAIGN_HANDOVER_GROUP = 8
+    settings.CAMPAIGN_RETRY_SECONDS = 0
+    campaign = started()
+
+    class CutLimiter(RateLimiter):
+        def acquire(self):
+            # After Élodie's message left, the worker's database connection is cut (a
+            # PostgreSQL restart, say) while it waits: the check that follows fails.
+            if len(smtp.messages) == 1 and not cut:
+                other = connection.copy()
+                with other.cursor() as cursor:
+                    pid = connection.connection.info.backend_pid
+                    cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+                other.close()
+                cut.append(pid)
+            return super().acquire()
+
+    cut = []
+    monkeypatch.setattr(batch, "RateLimiter", CutLimiter)
+    send_batch(campaign.pk)  # stops cleanly: no exception
+    assert cut
+    assert recipients(smtp) == ["elodie@exemple.fr"]
+    assert delivery(campaign, "elodie@exemple.fr").status == "sent"
+    rows = Delivery.objects.exclude(email="elodie@exemple.fr")
+    assert set(rows.values_list("status", "attempts")) == {("pending", 0)}
+
+    send_all(campaign)
+    assert recipients(smtp) == sorted(["elodie@exemple.fr", "marc@exemple.fr",
+                                       "ines@exemple.fr"])  # fmt: skip
+    assert services.counters(campaign)["sent"] == 3
