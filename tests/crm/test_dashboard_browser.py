@@ -70,7 +70,9 @@ def test_the_figures_lead_to_their_contacts(transactional_db, live_server, page,
     expect(page.locator("#last-campaigns")).to_contain_text("Soldes d’hiver")
     own = page.locator("#own-audience")  # Paul may be invited; Nina is on Instagram only
     expect(own).to_contain_text("1 contact sans consentement peut être invité")
-    expect(own).to_contain_text("1 contact avec un réseau social mais sans adresse e-mail")
+    expect(own).to_contain_text(
+        "1 contact sans e-mail que vous pouvez joindre sur un réseau social"
+    )
     expect(own).to_contain_text("0 inscription cette semaine")
     expect(own.locator("img.qr")).to_have_js_property("complete", True)
     assert own.locator("img.qr").evaluate("img => img.naturalWidth") > 0  # the QR code shows
@@ -102,6 +104,13 @@ def test_the_figures_lead_to_their_contacts(transactional_db, live_server, page,
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=SCREENSHOTS / "dashboard-phone.png", full_page=True)
     assert _too_wide(page) == []
+    tiles = [tile.bounding_box() for tile in page.locator("#reach .figures a").all()]
+    overlapping = [
+        (a, b) for i, a in enumerate(tiles) for b in tiles[i + 1 :]
+        if a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+    ]  # fmt: skip
+    assert overlapping == [], "the figures' tiles overlap on a phone"
 
 
 def test_the_menu_speaks_the_owners_words(transactional_db, live_server, page, alice, bob):
