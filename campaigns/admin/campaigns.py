@@ -18,11 +18,20 @@ from crm.admin import ModelAdmin
 EDITABLE = {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}
 
 
+class _NewsPageFilter(admin.BooleanFieldListFilter):
+    """The news page's checkbox as a filter: "Par publication sur la page de nouvelles"
+    (its field's label made "Par affichée sur la page de nouvelles")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("publication on the news page")
+
+
 @admin.register(Campaign)
 class CampaignAdmin(ModelAdmin):
     form = CampaignForm
     list_display = ("name", "kind", "status", "scheduled_at", "progress", "created_at")
-    list_filter = ("status", "kind", "public")
+    list_filter = ("status", "kind", ("public", _NewsPageFilter))
     search_fields = ("name", "subject")
     autocomplete_fields = AUDIENCE
 

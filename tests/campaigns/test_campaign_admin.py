@@ -131,5 +131,7 @@ def test_a_re_permission_email_names_its_fixed_audience_not_tags(owner, db):
     fixed = page.split('id="audience-fixed"')[1].split("</p>")[0]
     assert ">1 " in fixed  # Anne only: Bruno may be emailed, but was not flagged
     assert 'name="tags"' not in page and 'id="audience-live"' not in page
+    listing = owner.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+    assert "Par publication sur la page de nouvelles" in listing
     regular = owner.get(url("change", make_campaign())).content.decode()
     assert 'id="audience-live"' in regular and 'name="tags"' in regular
