@@ -120,11 +120,27 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
+class SafeWriter:
+    """A csv.writer whose every cell is neutralised: every CSV Carnet writes goes through
+    one (see csv_writer)."""
+
+    def __init__(self, file, **options):
+        self._writer = csv.writer(file, **options)
+
+    def writerow(self, cells) -> str:
+        return self._writer.writerow([neutralise(str(cell)) for cell in cells])
+
+
+def csv_writer(file, delimiter: str = ";", **options) -> SafeWriter:
+    """Return a writer of CSV lines for a spreadsheet: no cell is ever run as a formula."""
+    return SafeWriter(file, delimiter=delimiter, lineterminator="\r\n", **options)
+
+
 def _csv_row(record: dict) -> list[str]:
     lists = ("tags", "sources", "other_emails", "other_phones", "not_understood")
     flat = dict(record, **{name: ", ".join(record[name]) for name in lists})
     flat.update({network: record["handles"].get(network, "") for network in Network.values})
-    return [neutralise(str(flat[field])) for field in CSV_FIELDS]
+    return [flat[field] for field in CSV_FIELDS]
 
 
 class _Line:
@@ -168,8 +184,8 @@ def csv_chunks(
 
 
 def _csv_lines(contacts, delimiter: str, headers: list[str], convert) -> Iterator[str]:
-    writer = csv.writer(_Line(), delimiter=delimiter, lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow([neutralise(header) for header in headers])
+    writer = csv_writer(_Line(), delimiter)
+    yield "\ufeff" + writer.writerow(headers)
     for record in records(contacts):
         yield writer.writerow(_csv_row(convert(record)))
 

@@ -1,10 +1,9 @@
 """The import page: upload, check the columns and first rows, import in the background."""
 
-import csv
 import io
 from pathlib import Path
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts import tasks
 from contacts.admin import import_words
-from contacts.exporting import neutralise
+from contacts.exporting import csv_writer
 from contacts.forms import FIELD_LABELS, UploadForm, basis_label
 from contacts.importing import jobs, uploads
 from contacts.importing.formats.columns import column_keys
@@ -103,17 +102,38 @@ class ImportJobAdmin(ModelAdmin):
                 update_existing=form.cleaned_data["on_duplicate"] == "update",
                 by=request.user,
             )
+            job.status = ImportJob.Status.DRAFT
+            job.save()
         except jobs.UnreadableFile as e:
             uploads.discard(stored)
             form.add_error("file", str(e))
             return None
-        job.status = ImportJob.Status.DRAFT
-        job.save()
+        except BaseException:  # whatever failed, the upload (personal data) does not stay
+            uploads.discard(stored)
+            raise
         return job
 
     def preview_view(self, request, pk):
         self._may_import(request)
         job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.DRAFT)
+        try:
+            return self._preview(request, job)
+        except jobs.UnreadableFile as e:  # a row further down the parser stopped on
+            return self._refuse(request, job, str(e))
+        except BaseException:
+            self._refuse(request, job, "")
+            raise
+
+    def _refuse(self, request, job: ImportJob, message: str):
+        """Drop a draft whose file cannot be read, and its upload; say why on the upload page."""
+        uploads.discard_all(job.files)
+        job.status, job.failure = ImportJob.Status.FAILED, message[:2000]
+        job.save(update_fields=["status", "failure"])
+        if message:
+            self.message_user(request, message, messages.ERROR)
+        return redirect("admin:contacts_importjob_upload")
+
+    def _preview(self, request, job: ImportJob):
         if request.method == "POST":
             job.mapping = self._posted_mapping(request, job)
             if "confirm" not in request.POST:  # the mapping changed: preview it again
@@ -168,12 +188,11 @@ class ImportJobAdmin(ModelAdmin):
             raise PermissionDenied
         job = get_object_or_404(ImportJob, pk=pk)
         out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
+        writer = csv_writer(out)
         writer.writerow([_("file"), _("line"), _("imported"), _("reason")])
         for kind, imported in (("errors", _("no")), ("problems", _("yes"))):
             for item in job.report.get(kind, []):
-                cells = [item["file"], str(item["line"]), str(imported), item["reason"]]
-                writer.writerow([neutralise(cell) for cell in cells])
+                writer.writerow([item["file"], item["line"], imported, item["reason"]])
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
         return response

@@ -9,8 +9,10 @@ row by row, so memory stays flat whatever the size (JSON exports, small by natur
 the exception: a JSON document is parsed whole).
 """
 
+import csv
 import hashlib
 import json
+import logging
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +44,7 @@ _CONTAINERS = (Source.CSV, Source.XLSX)
 _HEADER_SEARCH = 20  # rows scanned for the header (LinkedIn puts notes above it)
 _MAX_ARCHIVE_RATIO = 100  # a zip member that grows more than this is a bomb
 _CONTACT_FILES = (".csv", ".tsv", ".txt", ".vcf", ".vcard", ".json", ".xlsx")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -86,11 +89,38 @@ def open_parts(name: str, path: Path, forced: str = "auto", mapping=None) -> lis
     `mapping` may give, per part name, the contact field of each column of a spreadsheet
     typed by a person (as chosen on the import page).
     """
-    parts = _open_parts(name, path, forced)
+    try:
+        parts = _open_parts(name, path, forced)
+    except UnreadableFile:
+        raise
+    except Exception as e:  # a parser's own error (csv, XML, vCard…): a refusal, not a crash
+        raise _refusal(PurePosixPath(name).name, e) from e
     for part in parts:
         if mapping and part.name in mapping and part.columns:
             part.mapping = mapping[part.name]
+        if part.rows is not None:
+            part.rows = _guarded(part.short_name, part.rows)
     return parts
+
+
+def _guarded(name: str, rows: Iterator) -> Iterator:
+    """Yield the rows; a parser's error met on the way becomes a refusal (UnreadableFile)."""
+    try:
+        yield from rows
+    except UnreadableFile:
+        raise
+    except Exception as e:
+        raise _refusal(name, e) from e
+
+
+def _refusal(name: str, error: Exception) -> UnreadableFile:
+    """Return the refusal, in the user's words, of a file a parser stopped on."""
+    logger.debug("%s: refused on a parser's error: %r", name, error)
+    if isinstance(error, csv.Error) and "field limit" in str(error):
+        message = _("%(name)s: a cell is longer than %(size)s characters: not a contact export.")
+        return UnreadableFile(message % {"name": name, "size": csv.field_size_limit()})
+    message = _("%(name)s: the file cannot be read (damaged, or not a contact export).")
+    return UnreadableFile(message % {"name": name})
 
 
 def _open_parts(name: str, path: Path, forced: str) -> list[Part]:

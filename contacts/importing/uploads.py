@@ -13,9 +13,13 @@ def store(upload: UploadedFile) -> Path:
     folder = Path(settings.VAR_DIR) / "imports" / uuid.uuid4().hex
     folder.mkdir(parents=True)
     path = folder / (Path(upload.name).name or "upload")
-    with path.open("wb") as f:
-        for chunk in upload.chunks():
-            f.write(chunk)
+    try:
+        with path.open("wb") as f:
+            for chunk in upload.chunks():
+                f.write(chunk)
+    except BaseException:  # a full disk, a cut connection: nothing half-written stays
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return path
 
 
