@@ -129,6 +129,7 @@ def test_redis_down_from_the_start_sends_nothing_and_keeps_every_try(smtp, audie
     assert services.counters(campaign)["sent"] == 3
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_database_connection_lost_during_the_wait_puts_back_what_never_left(
     smtp, audience, settings, monkeypatch
