@@ -26,7 +26,6 @@ def links() -> dict:
         "invite": _url("admin:invite_no_consent"),
         "social_only_url": _url("admin:social_only"),
         "outage_notice": _url("admin:outage_notice"),
-        "news": settings.SITE_URL + _url("news"),
     }
 
 
