@@ -184,8 +184,7 @@ class ImportJobAdmin(ModelAdmin):
         return JsonResponse({name: getattr(job, name) for name in PROGRESS_FIELDS})
 
     def errors_view(self, request, pk):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+        self._may_import(request)  # a download: for who imports, not for who only reads
         job = get_object_or_404(ImportJob, pk=pk)
         out = io.StringIO()
         writer = csv_writer(out)
