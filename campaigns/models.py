@@ -316,6 +316,11 @@ class Business(models.Model):
         """Return the business, an empty one if it was never set."""
         return cls.objects.filter(pk=1).first() or cls(pk=1)
 
+    def clean(self):
+        """Refuse a name on several lines: it is the sender's name of every email."""
+        if len(self.name.splitlines()) > 1:
+            raise ValidationError({"name": _("A name fits on one line.")})
+
     def sender_identity(self) -> str:
         """Return the line that names who writes: legal name and SIRET when given."""
         if not self.legal_name and not self.siret:
