@@ -29,6 +29,7 @@ from campaigns.sending.compose import Composer, Recipient, Rendered
 from contacts import consent
 from contacts.choices import ConsentBasis, ConsentMethod, EmailStatus
 from contacts.models import ConsentChange, ConsentEvent, Contact
+from crm import roles
 
 # What a new invitation takes from the last one, so that the owner's edits are kept.
 TEXT_FIELDS = ("subject", "preheader", "body_format", "html_body", "text_body",
@@ -186,6 +187,8 @@ def _act(request: HttpRequest, invitation: Campaign, action: str) -> HttpRespons
         return redirect("admin:campaigns_campaign_change", invitation.pk)
     if action != "send":
         return redirect("admin:invite_no_consent")
+    if not request.user.has_perm(roles.SEND_CAMPAIGN):  # to every contact without consent
+        raise PermissionDenied
     if invitation.pk is None:
         invitation.created_by = request.user
     try:

@@ -95,6 +95,8 @@ class Campaign(models.Model):
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         ordering = ["-created_at"]
+        # Writing a campaign is not sending it to everyone (crm.roles).
+        permissions = [("send_campaign", _("Can send or schedule campaigns"))]
         indexes = [models.Index(fields=["status", "scheduled_at"])]
 
     def __str__(self):

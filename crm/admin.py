@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audience import invitations, social
-from crm import dashboard, heartbeat, navigation, security
+from crm import dashboard, heartbeat, navigation, roles, security
 from crm.dashboard import figures, first_steps
 
 
@@ -59,9 +59,9 @@ class CarnetAdminSite(admin.AdminSite):
         super().register(model_or_iterable, admin_class, **options)
 
     def get_app_list(self, request, app_label=None):
-        """Leave out users and groups but for administrators (they live in Réglages)."""
+        """Leave out users and groups but for owners (they live in Réglages)."""
         apps = super().get_app_list(request, app_label)
-        return [app for app in apps if app["app_label"] != "auth" or request.user.is_superuser]
+        return [app for app in apps if app["app_label"] != "auth" or roles.is_owner(request.user)]
 
     def admin_view(self, view, cacheable=False):
         return super().admin_view(first_steps.noting_visits(view), cacheable)
@@ -225,6 +225,8 @@ class ModelAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
+        if "delete_selected" in actions and not roles.is_owner(request.user):
+            del actions["delete_selected"]  # one at a time, but for owners
         if "delete_selected" in actions:
             _func, name, _description = actions["delete_selected"]
             actions[name] = (

@@ -11,6 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
+from crm import roles
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -19,7 +21,7 @@ class Entry:
     label: Promise
     url_name: str
     permissions: tuple[str, ...] = ()
-    superuser_only: bool = False
+    owner_only: bool = False  # an administrator or a member of « Propriétaire » (crm.roles)
     # Pages under these URLs belong to the entry too (the imports list to Importer).
     also_current: tuple[str, ...] = ()
 
@@ -30,7 +32,7 @@ class Entry:
     def allowed(self, request: HttpRequest) -> bool:
         """Tell whether the user may see this entry."""
         user = request.user
-        if self.superuser_only and not user.is_superuser:
+        if self.owner_only and not roles.is_owner(user):
             return False
         return user.has_perms(self.permissions)
 
@@ -46,11 +48,9 @@ SETTINGS = (
         "admin:news_noticetemplate_changelist",
         ("news.view_noticetemplate",),
     ),
-    Entry(pgettext_lazy("navigation", "Users"), "admin:auth_user_changelist", superuser_only=True),
-    Entry(
-        pgettext_lazy("navigation", "Groups"), "admin:auth_group_changelist", superuser_only=True
-    ),
-    Entry(pgettext_lazy("navigation", "Two-step login"), "admin:two_step", superuser_only=True),
+    Entry(pgettext_lazy("navigation", "Users"), "admin:auth_user_changelist", owner_only=True),
+    Entry(pgettext_lazy("navigation", "Groups"), "admin:auth_group_changelist", owner_only=True),
+    Entry(pgettext_lazy("navigation", "Two-step login"), "admin:two_step", owner_only=True),
 )
 
 NAVIGATION = (

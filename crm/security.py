@@ -31,6 +31,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from crm import roles
+
 
 class LoginThrottle(AxesStandaloneBackend):
     """Refuse every login of a locked-out username and address, the right password too.
@@ -186,8 +188,8 @@ def _secret(device: TOTPDevice) -> str:
 
 
 def two_step_page(request: HttpRequest) -> HttpResponse:
-    """Réglages, "Two-step login": an administrator turns it on with a QR code, or off."""
-    if not request.user.is_superuser:
+    """Réglages, "Two-step login": an owner turns it on with a QR code, or off."""
+    if not roles.is_owner(request.user):
         raise PermissionDenied
     if request.method == "POST" and "turn_off_for" in request.POST:
         return _turn_off_for(request, request.POST["turn_off_for"])

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.choices import CampaignKind
 from campaigns.models import Campaign
+from crm import roles
 from crm.admin import ModelAdmin
 from news import outage
 from news.models import NoticeTemplate
@@ -44,7 +45,7 @@ class NoticeTemplateAdmin(ModelAdmin):
 
     def confirm_view(self, request: HttpRequest) -> HttpResponse:
         """Show the notice to confirm (GET), send it at once (POST)."""
-        if not request.user.has_perm("campaigns.add_campaign"):
+        if not request.user.has_perms(["campaigns.add_campaign", roles.SEND_CAMPAIGN]):
             raise PermissionDenied
         language = _language(request)
         if request.method == "POST":

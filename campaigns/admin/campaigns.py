@@ -13,9 +13,24 @@ from campaigns.admin import views
 from campaigns.admin.forms import AUDIENCE, CampaignForm
 from campaigns.choices import CampaignKind, CampaignStatus
 from campaigns.models import Campaign
+from crm import roles
 from crm.admin import ModelAdmin
 
 EDITABLE = {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}
+# What makes messages leave: these need the right to send, not only to edit (crm.roles).
+SENDING_ACTIONS = {"schedule", "send_now", "resume", "resend_unknown"}
+
+
+def may_send(request) -> bool:
+    return request.user.has_perm(roles.SEND_CAMPAIGN)
+
+
+def _frozen(request, campaign: Campaign) -> bool:
+    """Tell whether nothing on the campaign may change any more, for this user."""
+    if campaign.status not in EDITABLE:
+        return True
+    # Scheduled by someone who may send: its words and audience are now theirs.
+    return campaign.status == CampaignStatus.SCHEDULED and not may_send(request)
 
 
 class _NewsPageFilter(admin.BooleanFieldListFilter):
@@ -89,7 +104,7 @@ class CampaignAdmin(ModelAdmin):
         return format_html("{} / {}", done, counts["total"])
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status not in EDITABLE:
+        if obj is not None and _frozen(request, obj):
             return [field.name for field in Campaign._meta.get_fields() if field.concrete]
         return []
 
@@ -130,7 +145,8 @@ class CampaignAdmin(ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         campaign = Campaign.objects.filter(pk=object_id).first()
         extra = views.status_context(campaign) if campaign else {}
-        if campaign and campaign.status not in EDITABLE:
+        extra["may_send"] = may_send(request)
+        if campaign and _frozen(request, campaign):
             # Nothing on it can change any more: no button may pretend otherwise.
             extra.update(show_save=False, show_save_and_continue=False,
                          show_save_and_add_another=False)  # fmt: skip
@@ -140,7 +156,8 @@ class CampaignAdmin(ModelAdmin):
 
     def preview_view(self, request, pk):
         campaign = self._campaign(request, pk)
-        context = self._context(request, campaign, _("Preview"))
+        may_test = self.has_change_permission(request, campaign)
+        context = self._context(request, campaign, _("Preview"), may_test=may_test)
         return views.preview(request, campaign, context)
 
     def test_view(self, request, pk):
@@ -150,6 +167,8 @@ class CampaignAdmin(ModelAdmin):
 
     def act_view(self, request, pk, action):
         campaign = self._campaign(request, pk, change=True)
+        if action in SENDING_ACTIONS and not may_send(request):
+            raise PermissionDenied
         if request.method == "POST":
             views.act(request, campaign, action)
         return redirect("admin:campaigns_campaign_change", campaign.pk)

@@ -22,6 +22,7 @@ from contacts.consent import BLOCKED_STATUSES
 from contacts.models import Activity, Contact, ContactPoint, ContactSource, Handle, Note
 from contacts.models.contacts import by_name
 from contacts.phones import display_phone
+from crm import roles
 from crm.admin import ModelAdmin
 
 
@@ -141,6 +142,10 @@ class ContactAdmin(ModelAdmin):
         queryset = super().get_queryset(request)
         return queryset.select_related("company").prefetch_related("tags")
 
+    def has_export_permission(self, request) -> bool:
+        """Tell whether the user may download lists of contacts (the export actions)."""
+        return request.user.has_perm(roles.EXPORT_CONTACTS)
+
     def get_search_results(self, request, queryset, search_term):
         """Search names, addresses and companies ignoring accents, and phones typed any
         usual way, the contact's further addresses and numbers included (contacts.search)."""
@@ -151,7 +156,8 @@ class ContactAdmin(ModelAdmin):
         contact = self.get_object(request, object_id)
         extra = {}
         if contact:
-            extra = {"person": person.context(contact), "retention": gdpr.flag_context(contact)}
+            extra = {"person": person.context(contact), "retention": gdpr.flag_context(contact),
+                     "may_export_person": gdpr.may_export(request)}  # fmt: skip
         return super().change_view(
             request, object_id, form_url, {**extra, **(extra_context or {})}
         )

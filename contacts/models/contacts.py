@@ -159,6 +159,12 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = NAME_ORDER
+        # Beside view/add/change/delete: seeing a contact is not taking the whole list home
+        # (crm.roles).
+        permissions = [
+            ("export_contacts", _("Can export lists of contacts")),
+            ("export_personal_data", _("Can export one person's data")),
+        ]
         constraints = [
             # Emails are matched ignoring case: Jean@X.fr and jean@x.fr are one person.
             models.UniqueConstraint(
