@@ -23,6 +23,7 @@ from campaigns.sending.ledger import reap
 
 def tick() -> None:
     """Run every CAMPAIGN_TICK_SECONDS by beat."""
+    orphaned = _orphaned()
     reap()
     now = timezone.now()
     for campaign in Campaign.objects.filter(
@@ -37,8 +38,21 @@ def tick() -> None:
         if services.finish_if_done(campaign):
             continue
         yields = waiting and campaign.kind != CampaignKind.OUTAGE  # nudged when it is done
-        if not yields and _stalled_twice(campaign):
+        if yields:
+            continue
+        # Rows whose lease ran out lost their worker (it renews them while it lives): its
+        # chain of batches went with it, so a campaign left stalled is sent on at once.
+        if _stalled_twice(campaign) or (campaign.pk in orphaned and _stalled(campaign)):
+            cache.delete(_stalled_key(campaign))
             services.nudge(campaign.pk)
+
+
+def _orphaned() -> set[int]:
+    """Return the campaigns with rows whose lease ran out: a worker of theirs died."""
+    expired = Delivery.objects.filter(
+        status__in=[DeliveryStatus.CLAIMED, DeliveryStatus.SENDING], lease_until__lt=timezone.now()
+    )
+    return set(expired.values_list("campaign_id", flat=True).distinct())
 
 
 def notice_waiting() -> bool:
@@ -89,7 +103,7 @@ def _stalled_twice(campaign: Campaign) -> bool:
     held for a moment; two ticks in a row tell a stalled campaign from that gap, and keep
     the tick from starting extra chains of batches.
     """
-    key = f"campaigns:stalled:{campaign.pk}"
+    key = _stalled_key(campaign)
     if not _stalled(campaign):
         cache.delete(key)
         return False
@@ -98,6 +112,10 @@ def _stalled_twice(campaign: Campaign) -> bool:
         return True
     cache.set(key, 1, timeout=settings.CAMPAIGN_TICK_SECONDS * 3)
     return False
+
+
+def _stalled_key(campaign: Campaign) -> str:
+    return f"campaigns:stalled:{campaign.pk}"
 
 
 def _stalled(campaign: Campaign) -> bool:

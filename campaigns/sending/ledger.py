@@ -9,10 +9,15 @@ The order of writes is what makes "never twice" hold (DESIGN.md, Sending):
    die between 2 and 3, the rows stay `sending` until their lease runs out and the reaper
    makes them `unknown`: never resent.
 A `claimed` row whose lease ran out was never handed over, so it goes back to pending.
+
+The lease is short (CAMPAIGN_LEASE_SECONDS, 45 s) and the worker renews it, for every row of
+its batch still claimed or being handed over, each quarter of a lease while it works: a
+dead worker's rows come back within a lease, a live one keeps them however long its batch.
 """
 
 import enum
 import secrets
+import time
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -165,6 +170,10 @@ def _lease() -> timedelta:
     return timedelta(seconds=settings.CAMPAIGN_LEASE_SECONDS)
 
 
+def _renew_every() -> float:
+    return settings.CAMPAIGN_LEASE_SECONDS / 4
+
+
 class Ledger:
     """Write the fate of each delivery of one claimed batch."""
 
@@ -177,6 +186,7 @@ class Ledger:
         self._unrecorded: list[tuple[int, str]] = []  # sends recorded with the next group
         self._postgres = connection.vendor == "postgresql"
         self._cursor: psycopg.Cursor | None = None
+        self._renewed = time.monotonic()  # the claim set the batch's lease
 
     def hand_over(self, messages: list[tuple[int, str]]) -> set[int]:
         """Mark deliveries as being handed over, those still ours and mailable.
@@ -184,6 +194,7 @@ class Ledger:
         `messages` pairs delivery ids with Message-IDs; return the ids handed over. The
         sends noted since the last call are recorded in the same commit.
         """
+        self.keep_alive()
         now = timezone.now()
         if self._postgres:
             handed = self._hand_over_postgres(messages, self._unrecorded, now)
@@ -227,6 +238,7 @@ class Ledger:
         A read, not a write: an unsubscribe or a pause committed since the group was handed
         over is honoured, at the cost of one round trip and no disk wait.
         """
+        self.keep_alive()
         may, campaign = self._still(recipient.email, recipient.contact_id)
         if campaign != CampaignStatus.SENDING:
             return HandOver.STOPPED
@@ -247,6 +259,21 @@ class Ledger:
                 found = cursor.fetchone()
         may, campaign = found or (False, None)  # no row: the campaign was deleted
         return bool(may), campaign
+
+    def keep_alive(self) -> None:
+        """Renew the lease of the batch's rows still in hand, once a quarter of a lease has passed.
+
+        Called before each hand-over and each message: a worker that stops calling it (it
+        died) loses its rows within a lease. Only rows still ours and in hand: one the
+        reaper took back meanwhile (claim cleared, or made `unknown`) is not revived.
+        """
+        if time.monotonic() - self._renewed < _renew_every():
+            return
+        Delivery.objects.filter(
+            pk__in=[r.delivery_id for r, _ in self.recipients], claim=self.token,
+            status__in=[DeliveryStatus.CLAIMED, DeliveryStatus.SENDING],
+        ).update(lease_until=timezone.now() + _lease())  # fmt: skip
+        self._renewed = time.monotonic()
 
     def _server_cursor(self) -> psycopg.Cursor:
         """Return this batch's server-binding cursor on PostgreSQL (made once: it is hot)."""
@@ -349,19 +376,33 @@ class Ledger:
 
 def reap() -> tuple[int, int]:
     """Take back expired claims; return (rows requeued, rows made unknown)."""
-    now = timezone.now()
-    expired = Delivery.objects.filter(lease_until__lt=now)
-    # A claimed row was never handed over: sending it later cannot make it twice.
-    requeued = expired.filter(status=DeliveryStatus.CLAIMED).update(
-        status=DeliveryStatus.PENDING, claim="", lease_until=None
-    )
-    # A row being handed over when its worker vanished may have left: never resend it.
-    unknown = expired.filter(status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.UNKNOWN,
-        error="The worker stopped while handing this message over.",
-    )
-    # A row requeued by a worker after its campaign was cancelled will never be sent.
-    Delivery.objects.filter(
-        campaign__status=CampaignStatus.CANCELLED, status=DeliveryStatus.PENDING
-    ).update(status=DeliveryStatus.SKIPPED, error="campaign cancelled")
+    expired = Delivery.objects.filter(lease_until__lt=timezone.now())
+    with transaction.atomic():
+        # A claimed row was never handed over: sending it later cannot make it twice.
+        requeued = unlocked(expired.filter(status=DeliveryStatus.CLAIMED)).update(
+            status=DeliveryStatus.PENDING, claim="", lease_until=None
+        )
+    with transaction.atomic():
+        # A row being handed over when its worker vanished may have left: never resend it.
+        unknown = unlocked(expired.filter(status=DeliveryStatus.SENDING)).update(
+            status=DeliveryStatus.UNKNOWN,
+            error="The worker stopped while handing this message over.",
+        )
+    with transaction.atomic():
+        # A row requeued by a worker after its campaign was cancelled will never be sent.
+        unlocked(
+            Delivery.objects.filter(
+                campaign__status=CampaignStatus.CANCELLED, status=DeliveryStatus.PENDING
+            )
+        ).update(status=DeliveryStatus.SKIPPED, error="campaign cancelled", lease_until=None)
     return requeued, unknown
+
+
+def unlocked(rows):
+    """Return those of `rows` no other transaction holds now, locked (in a transaction).
+
+    The reaper and a cancel skip a row a worker is writing rather than wait for it: two
+    statements locking many rows in different orders would deadlock (a cancel did, with a
+    hand-over). A row skipped is a row a live worker is writing, or one a later tick takes.
+    """
+    return Delivery.objects.filter(pk__in=rows.select_for_update(skip_locked=True).values("pk"))
