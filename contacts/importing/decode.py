@@ -9,10 +9,12 @@ from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 from typing import BinaryIO, TextIO
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 DELIMITERS = ",;\t|"
 SAMPLE = 1 << 20  # bytes read to recognise a file and its encoding
+MAX_LINE = 1 << 20  # characters in one line of a text export (a CSV cell stops at 128 KiB)
 
 
 class UnreadableFile(ValueError):
@@ -71,6 +73,21 @@ def encoded(marker: str, encoding: str, sample: bytes) -> bytes:
 def text_stream(raw: BinaryIO, encoding: str) -> TextIO:
     """Return the binary stream as text, bad bytes replaced, line endings kept for csv."""
     return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+
+
+def text_lines(raw: BinaryIO, encoding: str, name: str) -> Iterator[str]:
+    """Yield the lines of the binary stream as text (see text_stream); refuse a line longer
+    than MAX_LINE characters before it is read whole (a file of one 50 MB line, say)."""
+    with text_stream(raw, encoding) as stream:
+        while line := stream.readline(MAX_LINE + 1):
+            if len(line) > MAX_LINE:
+                message = _(
+                    "%(name)s: a line is longer than %(size)s characters: not a contact export."
+                )
+                raise UnreadableFile(
+                    message % {"name": name, "size": number_format(MAX_LINE, force_grouping=True)}
+                )
+            yield line
 
 
 def header_key(name: str) -> str:

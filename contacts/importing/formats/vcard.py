@@ -9,6 +9,7 @@ import base64
 import re
 from collections.abc import Iterable, Iterator
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from vobject.base import textLineToContentLine
 
@@ -17,6 +18,7 @@ from contacts.importing.row import BadRecord, Row
 
 NAME = "vcard"
 COUNTED = "BEGIN:VCARD"  # what to count in the file to estimate its rows
+MAX_CARD = 4 << 20  # characters of one card (a photo included): a longer one is left out
 
 # "BEGIN:VCARD", "begin:vCard", and with a group as some programs write it: "home.begin:vcard".
 _BEGIN = re.compile(r"^(?:[\w-]+\.)?BEGIN:VCARD\s*$", re.IGNORECASE)
@@ -43,25 +45,37 @@ def read_text(text_lines: Iterable[str]) -> Iterator[Row | BadRecord]:
     for number, lines in cards(text_lines):
         if lines is None:
             yield BadRecord(number, _("Card not closed (no END:VCARD line): left out."))
+        elif lines is _TOO_LONG:
+            message = _("Card longer than %(size)s characters: left out.")
+            yield BadRecord(
+                number, message % {"size": number_format(MAX_CARD, force_grouping=True)}
+            )
         else:
             yield _read(number, lines)
 
 
+_TOO_LONG: list[str] = []  # what cards() yields for a card over MAX_CARD
+
+
 def cards(text_lines: Iterable[str]) -> Iterator[tuple[int, list[str] | None]]:
     """Yield (line where the card begins, its lines between BEGIN and END) so that one
-    corrupt card cannot stop the others; a card that never ends is yielded as (line, None)."""
+    corrupt card cannot stop the others; a card that never ends is yielded as (line, None),
+    one longer than MAX_CARD characters as (line, _TOO_LONG), its lines not kept."""
     lines: list[str] | None = None
-    number = 0
+    number = size = 0
     for index, line in enumerate(_lines(text_lines), start=1):
         if _BEGIN.match(line):
             if lines is not None:
                 yield number, None
-            lines, number = [], index
+            lines, number, size = [], index, 0
         elif lines is not None and _END.match(line):
             yield number, lines
             lines = None
-        elif lines is not None and line.strip():
+        elif lines is not None and lines is not _TOO_LONG and line.strip():
+            size += len(line)
             lines.append(line)
+            if size > MAX_CARD:
+                lines = _TOO_LONG
     if lines is not None:
         yield number, None
 
@@ -121,17 +135,23 @@ def _left_out_name(text: str) -> str:
 def _logical_lines(lines: list[str]) -> list[str]:
     """Return the card's properties each on one line: a folded line continues the one
     before, and so does a line after a quoted-printable soft line break (a trailing "=")."""
-    properties: list[str] = []
+    # Each property as its pieces, joined at the end: adding a piece to a string would copy
+    # the whole property each time (a photo folded over 100,000 lines).
+    properties: list[list[str]] = []
+    quoted = False  # whether the property being read is quoted-printable
     for line in lines:
-        previous = properties[-1] if properties else ""
-        if previous.endswith("=") and _is_quoted_printable(previous) and not _PROPERTY.match(line):
-            properties[-1] = previous[:-1] + line
-        elif previous and line[:1] in (" ", "\t"):
-            properties[-1] = previous + line[1:]
+        last = properties[-1] if properties else None
+        if last and quoted and last[-1].endswith("=") and not _PROPERTY.match(line):
+            last[-1] = last[-1][:-1]
+            last.append(line)
+        elif last and line[:1] in (" ", "\t"):
+            last.append(line[1:])
         else:
-            properties.append(line)
+            properties.append([line])
+            quoted = _is_quoted_printable(line)
+    joined = ["".join(pieces) for pieces in properties]
     # A soft line break before nothing, or before the next property: a stray "=" (Android).
-    return [p[:-1] if p.endswith("=") and _is_quoted_printable(p) else p for p in properties]
+    return [p[:-1] if p.endswith("=") and _is_quoted_printable(p) else p for p in joined]
 
 
 def _is_quoted_printable(text: str) -> bool:
