@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail.message import sanitize_address
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -30,7 +29,7 @@ from audience.models import ConsentWording, MailStatus, Signup, SignupPage
 from campaigns.choices import Outcome
 from campaigns.models import Business
 from campaigns.sending import layout
-from campaigns.sending.compose import Rendered, sender
+from campaigns.sending.compose import Rendered, mailbox, sender
 from campaigns.sending.ratelimit import RateLimiter
 from campaigns.sending.transports import Result, open_transport
 from contacts import consent
@@ -153,7 +152,7 @@ def confirmation_email(signup: Signup) -> Rendered:
     """Return the email asking the person to confirm, in the language of their sign-up."""
     business = Business.load()
     name, address = sender(None)
-    from_email = sanitize_address((business.name or name, address), "utf-8")
+    from_email = mailbox(business.name or name, address)
     url = f"{confirming.confirm_url('signup', signup.pk)}?lang={signup.language}"
     context = {
         "business": business, "signup": signup, "url": url,

@@ -5,6 +5,7 @@ import quopri
 import re
 import secrets
 from dataclasses import dataclass, field
+from email.header import Header
 from email.utils import formatdate, parseaddr
 from typing import TYPE_CHECKING
 
@@ -137,10 +138,22 @@ def sender(campaign: "Campaign | None") -> tuple[str, str]:
     return campaign.from_name or default_name, campaign.from_email or default_address
 
 
+def mailbox(name: str, address: str) -> str:
+    """Return "name <address>" as a header may carry it: the name on one line, encoded
+    when it is not ASCII or could be read as encoded words (=?…?=), the domain in punycode.
+
+    Raise ValueError when the address cannot be used.
+    """
+    name = " ".join(name.split())
+    if "=?" in name:  # sent as written, a mail program would decode it: encode it instead
+        name = Header(name, "utf-8").encode()
+    return sanitize_address((name, address), "utf-8")
+
+
 def _address(pair: tuple[str, str], field: str) -> str:
-    """Return the address as a header may carry it: name encoded, domain in punycode."""
+    """Return the address as a header may carry it, or refuse it naming `field`."""
     try:
-        return sanitize_address(pair, "utf-8")
+        return mailbox(*pair)
     except ValueError as e:
         message = _("This address cannot be used: %(error)s") % {"error": e}
         raise ValidationError({field: message}) from e
