@@ -1,9 +1,11 @@
 """Run an import job: recognise every file and record the job, then write it chunk by chunk.
 
 Every file is recognised before anything is written, so an unusable file writes nothing.
-Each chunk is written in its own transaction: a crash leaves whole chunks behind, never a
-half-written contact, and importing the same files again finishes the job without
-duplicating anyone, because rows find the contacts the earlier run created.
+Each chunk is written in its own transaction, with the job's counts, report and number of
+chunks written: a crash leaves whole chunks behind, never a half-written contact, and the
+run that resumes the job (contacts.importing.lease) goes on after the last chunk written,
+so the job ends as if it had run once. Importing the same files anew duplicates nobody
+either: rows find the contacts an earlier import created.
 """
 
 import copy
@@ -15,12 +17,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contacts import erasure
 from contacts.choices import ConsentMethod
-from contacts.importing import MAX_LISTED, pipeline, recognise, store, write
+from contacts.importing import MAX_LISTED, lease, pipeline, recognise, store, write
 from contacts.importing.clean import clean, left_out
 from contacts.importing.decode import UnreadableFile
 from contacts.importing.row import BadRecord, Row
@@ -37,6 +39,9 @@ from contacts.models import (
 CHUNK = 2000
 # The tables an import reads by index: the planner must know how large they have grown.
 LOOKED_UP = (Contact, Handle, ExternalKey, ContactSource, ContactPoint, Contact.tags.through)
+
+
+Busy = lease.Busy  # the files are being imported by a live process (see run)
 
 
 class DryRun(Exception):
@@ -85,28 +90,37 @@ def _spec(job: ImportJob) -> pipeline.Spec:
 
 
 def execute(job: ImportJob, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
-    """Import the job's files, saving its counts as it goes and its report at the end."""
-    job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
-    job.save()
-    report = {"errors": [], "problems": [], "conflicts": [], "duplicates": [], "problems_total": 0}
+    """Import the job's files, or what an interrupted run left of them, holding the job;
+    save its counts and report with each chunk written."""
+    if not job.runner:  # a new job (the command line); a task claimed its own
+        lease.start(job)
+    report = job.report if job.chunks_done else _new_report()
     try:
-        with collecting_new_objects_only():
+        with lease.held(job), collecting_new_objects_only():
             _import(job, report, progress)
+    except lease.Lost:  # another run took the job over: it finishes it
+        return job
     except Exception as e:
-        job.status, job.failure = ImportJob.Status.FAILED, str(e)[:2000]
-        job.save()
+        lease.end(job, ImportJob.Status.FAILED, failure=str(e)[:2000])
         raise
-    job.report = report
-    job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
-    job.save()
+    except BaseException:  # stopped (Ctrl-C, a worker's cold shutdown): resumed at once
+        lease.release(job)
+        raise
+    lease.end(job, ImportJob.Status.DONE, report=report)
     return job
 
 
+def _new_report() -> dict:
+    return {"errors": [], "problems": [], "conflicts": [], "duplicates": [], "problems_total": 0}
+
+
 def run(inputs: list[tuple[str, Path]], *, dry_run: bool = False, progress=None, **options):
-    """Recognise and import the files now (the command line); return the job."""
+    """Recognise and import the files now (the command line), or finish the interrupted
+    import of the same files; return the job. Raise lease.Busy if a live process imports
+    them."""
     job = prepare(inputs, **options)
     if not dry_run:
-        return execute(job, progress)
+        return execute(lease.claim_same(job) or job, progress)
     try:
         with transaction.atomic():
             execute(job, progress)
@@ -209,13 +223,30 @@ def _import(job: ImportJob, report: dict, progress) -> None:
     spec = _spec(job)
     parts = pipeline.open_parts(spec)
     report["parts"] = [{"file": part.name, "format": part.format} for part in parts]
-    job.rows_total += sum(part.estimated_rows for part in parts)
-    options = [_write_options(job, part) for part in parts]
-    # Read once: an erasure made while a long import runs is seen by the next import.
-    suppression = erasure.SuppressionList()
+    job.rows_total = sum(part.estimated_rows for part in parts)
+    chunk = _Chunk(job, report, parts, [_write_options(job, part) for part in parts])
     for number, batch in enumerate(pipeline.batches(spec, parts, job.rows_total), start=1):
-        part = parts[batch.part]
-        _leave_out_erased(batch, suppression)
+        if number <= job.chunks_done:
+            continue  # written by an interrupted run, with its counts and report
+        chunk.write(number, batch)
+        if number & (number - 1) == 0:  # batches 1, 2, 4, 8…: as often as the tables double
+            store.refresh_statistics(*LOOKED_UP)
+        if progress:
+            progress(job)
+
+
+class _Chunk:
+    """Write the job's batches, each in a transaction with the job's progress."""
+
+    def __init__(self, job: ImportJob, report: dict, parts: list, options: list):
+        self.job, self.report, self.parts, self.options = job, report, parts, options
+        # Read once: an erasure made while a long import runs is seen by the next import.
+        self.suppression = erasure.SuppressionList()
+        self.saved = _listed(report) if job.chunks_done else None  # the report as written
+
+    def write(self, number: int, batch: pipeline.Batch) -> None:
+        job, report, part = self.job, self.report, self.parts[batch.part]
+        _leave_out_erased(batch, self.suppression)
         for kind, items in (("errors", batch.errors), ("problems", batch.problems)):
             for line, reason in items:
                 _list(report, kind, part, line, reason)
@@ -223,15 +254,22 @@ def _import(job: ImportJob, report: dict, progress) -> None:
         report["problems_total"] += batch.noted
         job.skipped += batch.skipped
         tally = write.Tally()
-        if batch.rows:
-            with transaction.atomic():
-                write.merge_rows(batch.rows, options[batch.part], tally)
-        if number & (number - 1) == 0:  # batches 1, 2, 4, 8…: as often as the tables double
-            store.refresh_statistics(*LOOKED_UP)
-        _count(job, tally, report, len(batch.rows) + batch.skipped + batch.failed)
-        ImportJob.objects.filter(pk=job.pk).update(**_progress_fields(job))
-        if progress:
-            progress(job)
+        with transaction.atomic():
+            if batch.rows:
+                write.merge_rows(batch.rows, self.options[batch.part], tally)
+            _count(job, tally, report, len(batch.rows) + batch.skipped + batch.failed)
+            fields = {**_progress_fields(job), "chunks_done": number}
+            if (listed := _listed(report)) != self.saved:  # most chunks list nothing new
+                fields["report"] = report
+            # The chunk commits only while this run holds the job (else Lost rolls it back).
+            lease.keep(job, **fields)
+        self.saved = listed
+
+
+def _listed(report: dict) -> tuple:
+    """Return what tells whether the report changed (its lists only grow)."""
+    kinds = ("errors", "problems", "conflicts", "duplicates")
+    return (report["problems_total"], *(len(report[kind]) for kind in kinds))
 
 
 def _leave_out_erased(batch: pipeline.Batch, suppression: erasure.SuppressionList) -> None:
@@ -297,4 +335,4 @@ def _count(job: ImportJob, tally: write.Tally, report: dict, rows: int) -> None:
         report[kind] += getattr(tally, kind)[: max(room, 0)]
 
 
-__all__ = ["UnreadableFile", "execute", "prepare", "preview", "run"]
+__all__ = ["Busy", "UnreadableFile", "execute", "prepare", "preview", "run"]

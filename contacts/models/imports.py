@@ -35,6 +35,9 @@ class ImportJob(models.Model):
         DRAFT = "draft", _("To confirm")  # uploaded on the import page, not yet confirmed
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Importing")
+        # Stopped midway (its process disappeared); run from the command line, it is
+        # resumed by running the same command again (contacts.importing.lease).
+        INTERRUPTED = "interrupted", _("Interrupted")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
@@ -71,6 +74,12 @@ class ImportJob(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
     )
+    # Who runs the job and until when (contacts.importing.lease): a live run renews its
+    # lease; a job whose lease ran out is resumed after its last chunk written.
+    runner = models.CharField(_("held by"), max_length=64, blank=True)
+    lease_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    chunks_done = models.PositiveIntegerField(_("chunks written"), default=0)
+    interruptions = models.PositiveSmallIntegerField(_("interruptions"), default=0)
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 

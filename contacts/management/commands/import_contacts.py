@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 dry_run=dry_run,
                 progress=self._progress if sys.stderr.isatty() else None,
             )
-        except UnreadableFile as e:
+        except (UnreadableFile, jobs.Busy) as e:
             raise CommandError(str(e)) from e
         if sys.stderr.isatty():
             sys.stderr.write("\n")
