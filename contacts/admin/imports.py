@@ -6,7 +6,7 @@ from pathlib import Path
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,11 +16,12 @@ from contacts import tasks
 from contacts.admin import import_words
 from contacts.exporting import csv_writer
 from contacts.forms import FIELD_LABELS, UploadForm, basis_label
-from contacts.importing import jobs, uploads
+from contacts.importing import background, uploads
 from contacts.importing.formats.columns import column_keys
 from contacts.models import ImportJob
 from crm.admin import ModelAdmin
 
+Status = ImportJob.Status
 PROGRESS_FIELDS = ("status", "rows_total", "rows_done", "created", "updated", "unchanged",
                    "skipped", "errors")  # fmt: skip
 
@@ -82,99 +83,98 @@ class ImportJobAdmin(ModelAdmin):
                 "title": title, **extra}  # fmt: skip
 
     def upload_view(self, request):
+        """Store the upload and queue its reading: the preview page waits for it."""
         self._may_import(request)
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            job = self._prepare(request, form)
-            if job is not None:
-                return redirect("admin:contacts_importjob_preview", job.pk)
+            job = self._draft(request, form)
+            return redirect("admin:contacts_importjob_preview", job.pk)
         context = self._context(request, _("Import contacts"), form=form)
         return TemplateResponse(request, "admin/contacts/importjob/upload.html", context)
 
-    def _prepare(self, request, form) -> ImportJob | None:
-        stored = uploads.store(form.cleaned_data["file"])
+    def _draft(self, request, form) -> ImportJob:
+        upload = form.cleaned_data["file"]
+        stored = uploads.store(upload)
         try:
-            job = jobs.prepare(
-                [(form.cleaned_data["file"].name, stored)],
-                forced=form.cleaned_data["format"],
+            job = background.draft(
+                upload.name,
+                stored,
+                background.digest_of(stored),
+                forced_format=form.cleaned_data["format"],
                 basis=form.cleaned_data["basis"],
                 tags=form.cleaned_data["tags"],
                 update_existing=form.cleaned_data["on_duplicate"] == "update",
                 by=request.user,
             )
-            job.status = ImportJob.Status.DRAFT
-            job.save()
-        except jobs.UnreadableFile as e:
-            uploads.discard(stored)
-            form.add_error("file", str(e))
-            return None
         except BaseException:  # whatever failed, the upload (personal data) does not stay
             uploads.discard(stored)
             raise
+        transaction.on_commit(lambda: background.queue(job))
         return job
 
     def preview_view(self, request, pk):
+        """Show the upload's first rows once read; until then a page that refreshes itself;
+        a file that could not be read goes back to the upload page, saying why."""
         self._may_import(request)
-        job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.DRAFT)
-        try:
-            return self._preview(request, job)
-        except jobs.UnreadableFile as e:  # a row further down the parser stopped on
-            return self._refuse(request, job, str(e))
-        except BaseException:
-            self._refuse(request, job, "")
-            raise
-
-    def _refuse(self, request, job: ImportJob, message: str):
-        """Drop a draft whose file cannot be read, and its upload; say why on the upload page."""
-        uploads.discard_all(job.files)
-        job.status, job.failure = ImportJob.Status.FAILED, message[:2000]
-        job.save(update_fields=["status", "failure"])
-        if message:
-            self.message_user(request, message, messages.ERROR)
-        return redirect("admin:contacts_importjob_upload")
+        job = get_object_or_404(ImportJob, pk=pk, status__in=[Status.DRAFT, Status.FAILED])
+        if background.overdue(job):
+            background.fail(job.pk, _("Reading your file did not finish: please try again."))
+            job.refresh_from_db()
+        if background.is_refused(job):
+            self.message_user(request, job.failure, messages.ERROR)
+            return redirect("admin:contacts_importjob_upload")
+        if job.status != Status.DRAFT:
+            raise Http404
+        if background.is_reading(job):
+            context = self._context(request, _("Reading your file…"), job=job)
+            return TemplateResponse(request, "admin/contacts/importjob/reading.html", context)
+        return self._preview(request, job)
 
     def _preview(self, request, job: ImportJob):
+        shown = job.report["preview"]
         if request.method == "POST":
-            job.mapping = self._posted_mapping(request, job)
-            if "confirm" not in request.POST:  # the mapping changed: preview it again
-                job.save(update_fields=["mapping"])
-            else:
-                job.status = ImportJob.Status.PENDING
-                job.save(update_fields=["mapping", "status"])
-                transaction.on_commit(lambda: tasks.import_contacts.delay(job.pk))
-                return redirect("admin:contacts_importjob_change", job.pk)
-        files = [self._shown(shown) for shown in jobs.preview(job)]
+            job.mapping = self._posted_mapping(request, shown)
+            if "confirm" not in request.POST:  # the mapping changed: read the rows again
+                job.report = {}
+                job.save(update_fields=["mapping", "report"])
+                transaction.on_commit(lambda: background.queue(job))
+                return redirect("admin:contacts_importjob_preview", job.pk)
+            job.status, job.report = Status.PENDING, {}
+            job.save(update_fields=["mapping", "status", "report"])
+            transaction.on_commit(lambda: tasks.import_contacts.delay(job.pk))
+            return redirect("admin:contacts_importjob_change", job.pk)
+        files = [self._shown(part) for part in shown]
         context = self._context(
             request, _("Check before importing"), job=job, files=files,
             basis=basis_label(job.basis), fields=FIELD_LABELS.items(),
         )  # fmt: skip
         return TemplateResponse(request, "admin/contacts/importjob/preview.html", context)
 
-    def _shown(self, shown: dict) -> dict:
-        """Add to a previewed file its format's name, its columns and whether to show profiles."""
-        part = shown["part"]
-        keys = column_keys(part.columns)
-        shown["columns"] = [
-            (i, column, part.mapping.get(key, ""))
-            for i, (column, key) in enumerate(zip(part.columns, keys, strict=True))
-        ]
-        shown["format"] = import_words.format_names(part.format)
-        # A record that could not be read (BadRecord) has no handles.
-        shown["with_profiles"] = any(
-            getattr(line["row"], "handles", {}).get("linkedin") for line in shown["rows"]
-        )
-        return shown
+    def _shown(self, part: dict) -> dict:
+        """Return a previewed file (background._shown) with its format's name, its columns
+        and whether to show profiles."""
+        keys = column_keys(part["columns"])
+        return {
+            "part": part,
+            "rows": part["rows"],
+            "columns": [
+                (i, column, part["mapping"].get(key, ""))
+                for i, (column, key) in enumerate(zip(part["columns"], keys, strict=True))
+            ],
+            "format": import_words.format_names(part["format"]),
+            "with_profiles": any(line["row"]["handles"].get("linkedin") for line in part["rows"]),
+        }
 
-    def _posted_mapping(self, request, job) -> dict:
+    def _posted_mapping(self, request, shown: list[dict]) -> dict:
         mapping = {}
-        for index, part in enumerate(jobs.parts_of(job)):
-            if part.columns and part.mapping:
+        for index, part in enumerate(shown):
+            if part["columns"] and part["mapping"]:
                 chosen = {}
-                for i, key in enumerate(column_keys(part.columns)):
+                for i, key in enumerate(column_keys(part["columns"])):
                     field = request.POST.get(f"map-{index}-{i}", "")
                     if field in FIELD_LABELS:
                         chosen[key] = field
-                mapping[part.name] = chosen
+                mapping[part["name"]] = chosen
         return mapping
 
     def progress_view(self, request, pk):

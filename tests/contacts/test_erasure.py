@@ -198,6 +198,8 @@ def _preview_after_forgetting(client, user, name: str, csv: str) -> str:
     """Forget Élodie, upload the file and return its preview page, in French."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from contacts.importing import background
+
     erasure.forget(known_person())
     client.force_login(user)
     form = {"basis": "consent", "on_duplicate": "update", "format": "auto", "tags": "",
@@ -205,6 +207,7 @@ def _preview_after_forgetting(client, user, name: str, csv: str) -> str:
     with translation.override("fr"):
         client.post(reverse("admin:contacts_importjob_upload"), form)
         job = ImportJob.objects.latest("pk")
+        background.read_upload(job.pk, "fr")  # what the worker does before the preview
         page = client.get(reverse("admin:contacts_importjob_preview", args=[job.pk]))
     return page.content.decode()
 

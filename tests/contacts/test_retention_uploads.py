@@ -41,6 +41,7 @@ def test_the_upload_is_deleted_once_imported_and_its_sha256_kept(client, alice, 
     job = _upload(client)
     stored = Path(job.files[0][1])
     preview = reverse("admin:contacts_importjob_preview", args=[job.pk])
+    _wait_for(lambda: "preview" in ImportJob.objects.get(pk=job.pk).report, "the file read")
     assert client.get(preview).status_code == 200 and stored.exists()  # kept while previewed
     client.post(preview, {"confirm": "1", "map-0-0": "first_name", "map-0-1": "email"})
     _wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE, "import")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from contacts.importing import background
 from contacts.models import ImportJob
 
 pytestmark = pytest.mark.django_db
@@ -69,24 +70,29 @@ def test_the_command_refuses_a_huge_field_in_one_line_of_french(tmp_path):
     assert "clients.csv" in line and REFUSAL in line
 
 
+def upload_read(client, name: str, data: bytes):
+    """Upload the file, let the worker read it (background.read_upload), and return the
+    page the owner then sees, redirections followed."""
+    upload = SimpleUploadedFile(name, data)
+    client.post(reverse("admin:contacts_importjob_upload"), {**FORM, "file": upload})
+    background.read_upload(ImportJob.objects.get().pk, "fr")
+    preview = reverse("admin:contacts_importjob_preview", args=[ImportJob.objects.get().pk])
+    return client.get(preview, follow=True)
+
+
 def test_the_import_page_refuses_a_huge_field_and_keeps_no_upload(client, alice):
     client.force_login(alice)
-    upload = SimpleUploadedFile("clients.csv", huge_field_csv(), content_type="text/csv")
-    response = client.post(reverse("admin:contacts_importjob_upload"), {**FORM, "file": upload})
+    response = upload_read(client, "clients.csv", huge_field_csv())
     assert response.status_code == 200
     assert REFUSAL in response.content.decode()
     assert uploads_left() == []
-    assert not ImportJob.objects.exists()
+    assert ImportJob.objects.get().status == ImportJob.Status.FAILED
 
 
 def test_a_file_the_preview_cannot_read_is_refused_and_its_upload_deleted(client, alice):
     client.force_login(alice)
-    upload = SimpleUploadedFile("clients.xlsx", damaged_workbook())
-    response = client.post(
-        reverse("admin:contacts_importjob_upload"), {**FORM, "file": upload}, follow=True
-    )
+    response = upload_read(client, "clients.xlsx", damaged_workbook())
     assert [url for url, _status in response.redirect_chain] == [
-        reverse("admin:contacts_importjob_preview", args=[ImportJob.objects.get().pk]),
         reverse("admin:contacts_importjob_upload"),
     ]
     assert response.status_code == 200

@@ -1,4 +1,5 @@
-"""The import page's steps without a browser: an upload waits for its owner's confirmation."""
+"""The import page's steps without a browser: an upload is read in the background, then
+waits for its owner's confirmation."""
 
 from pathlib import Path
 
@@ -6,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from contacts.importing import background
 from contacts.models import ImportJob
 
 pytestmark = pytest.mark.django_db
@@ -14,15 +16,45 @@ CSV = "Prénom;Courriel\nAnne;anne@exemple.fr\n".encode()
 
 
 @pytest.fixture
-def draft(client, alice, settings, tmp_path):
+def draft(client, alice, settings, tmp_path, django_capture_on_commit_callbacks):
     settings.VAR_DIR = tmp_path
     client.force_login(alice)
     form = {"basis": "customer", "on_duplicate": "update", "format": "auto", "tags": ""}
     upload = SimpleUploadedFile("clients.csv", CSV, content_type="text/csv")
-    response = client.post(reverse("admin:contacts_importjob_upload"), {**form, "file": upload})
+    upload_page = reverse("admin:contacts_importjob_upload")
+    with django_capture_on_commit_callbacks() as queued:  # the reading, for a worker
+        response = client.post(upload_page, {**form, "file": upload})
     job = ImportJob.objects.get()
-    assert response.url == reverse("admin:contacts_importjob_preview", args=[job.pk])
+    preview = reverse("admin:contacts_importjob_preview", args=[job.pk])
+    assert (response.url, len(queued)) == (preview, 1)
+    reading = client.get(preview).content.decode()  # until a worker has read the file
+    waiting = reading[reading.index('id="import-reading"') :].split("</div>")[0]
+    assert "Lecture de votre fichier…" in reading and "<script" not in waiting
+    assert '<meta http-equiv="refresh" content="2">' in reading
+    background.read_upload(job.pk, "fr")  # what the worker does
+    job.refresh_from_db()
     return job
+
+
+def test_the_preview_shows_the_rows_the_worker_read(client, draft):
+    page = client.get(reverse("admin:contacts_importjob_preview", args=[draft.pk]))
+    content = page.content.decode()
+    assert "Lecture de votre fichier" not in content
+    assert "anne@exemple.fr" in content and 'class="detected-format">Fichier CSV<' in content
+    assert draft.format == "csv" and draft.rows_total == 2  # an estimate: two line ends
+
+
+def test_changing_the_columns_reads_the_rows_again_in_the_background(
+    client, draft, django_capture_on_commit_callbacks
+):
+    preview = reverse("admin:contacts_importjob_preview", args=[draft.pk])
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(preview, {"refresh": "1", "map-0-0": "first_name"})
+    assert (response.url, len(queued)) == (preview, 1)
+    assert "Lecture de votre fichier…" in client.get(preview).content.decode()
+    background.read_upload(draft.pk, "fr")
+    content = client.get(preview).content.decode()
+    assert "Anne" in content and "anne@exemple.fr" not in content  # the address not imported
 
 
 def test_an_upload_left_unconfirmed_says_so_and_leads_back_to_its_preview(client, draft):
