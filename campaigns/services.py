@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.choices import CAMPAIGN_MOVES, CampaignKind, CampaignStatus, DeliveryStatus
 from campaigns.models import Campaign, Delivery
+from campaigns.sending.ledger import unlocked
 from contacts.choices import EmailStatus
 from contacts.models import Contact, Segment, Tag
 
@@ -128,12 +129,18 @@ def resume(campaign: Campaign) -> bool:
 
 
 def cancel(campaign: Campaign) -> bool:
-    """Cancel the campaign: what was not handed over yet will not be."""
+    """Cancel the campaign: what was not handed over yet will not be.
+
+    The move commits first: from then on no hand-over takes a row (each reads the status).
+    The rows are then skipped without waiting on those a worker is writing (waiting, with
+    the campaign's row locked, deadlocked with a hand-over): the worker puts those back,
+    and the next tick's reaper skips them.
+    """
+    if not move(campaign, "cancel", finished_at=timezone.now()):
+        return False
     with transaction.atomic():
-        if not move(campaign, "cancel", finished_at=timezone.now()):
-            return False
-        campaign.deliveries.filter(
-            status__in=[DeliveryStatus.PENDING, DeliveryStatus.CLAIMED]
+        unlocked(
+            campaign.deliveries.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.CLAIMED])
         ).update(status=DeliveryStatus.SKIPPED, error="campaign cancelled", lease_until=None)
     return True
 
@@ -199,12 +206,13 @@ def resend_unknown(campaign: Campaign) -> int:
     """Queue again, at the user's request, the deliveries whose outcome is unknown.
 
     Only rows whose worker is surely gone: one still sending after its lease could yet
-    record its send, and the resend would make it twice.
+    record its send, and the resend would make it twice. The lease is short (a live worker
+    renews it), so "surely" keeps the five minutes it always meant, or a longer lease.
     """
     if campaign.status not in (CampaignStatus.SENDING, CampaignStatus.PAUSED,
                                CampaignStatus.SENT):  # fmt: skip
         return 0
-    long_ago = timezone.now() - timedelta(seconds=settings.CAMPAIGN_LEASE_SECONDS)
+    long_ago = timezone.now() - timedelta(seconds=max(settings.CAMPAIGN_LEASE_SECONDS, 300))
     with transaction.atomic():
         count = (
             campaign.deliveries.filter(status=DeliveryStatus.UNKNOWN)

@@ -1,0 +1,238 @@
+"""Real workers sending to an SMTP sink that can stop one of them at a chosen step.
+
+Each worker process sends to a port of its own on one sink, and names itself to
+PostgreSQL (`application_name`), so that a test can stop exactly one worker at a step of a
+delivery's life, then SIGKILL it:
+- claimed: the test locks the companies table; only the claim's read of its rows (the
+  contacts' company names) reads it, so a worker blocks right after its claim committed,
+  before anything of the batch is handed over (`Workers.block_after_claim`);
+- handed over: the sink holds the MAIL command of a group's first message (`stall`), the
+  group being `sending` and none of it sent;
+- accepted, not recorded: the sink holds the MAIL of a group's fourth message, after
+  accepting the first three, which the worker records only with the next hand-over.
+Nothing in Carnet's code knows about any of it.
+"""
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import psycopg
+from aiosmtpd.controller import Controller
+from django.db import connection
+
+from campaigns import services
+from campaigns.models import Campaign, Delivery
+from contacts.models import Company, Contact
+from crm.celery import app as celery_app
+from tests.campaigns.conftest import make_campaign
+from tests.campaigns.smtp import Recorder, free_port
+from tests.helpers import database_url, start_celery, stop
+
+STALL_SECONDS = 60  # a stalled command is let go after this, killed or not
+
+
+@dataclass
+class Stall:
+    port: int
+    at_message: int  # the index, in its session, of the message whose MAIL is held
+    reached: threading.Event = field(default_factory=threading.Event)
+    let_go: threading.Event = field(default_factory=threading.Event)
+    accepted: list[str] = field(default_factory=list)  # the session's messages before it
+
+
+class StallingRecorder(Recorder):
+    """A recorder that can hold one worker's connection at a message of its session."""
+
+    stall: Stall | None = None
+
+    def arm(self, port: int, at_message: int) -> Stall:
+        self.stall = Stall(port, at_message)
+        return self.stall
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        stall = self.stall
+        accepted = getattr(session, "accepted", [])
+        port = server.transport.get_extra_info("sockname")[1]
+        if stall and stall.port == port and len(accepted) == stall.at_message:
+            self.stall = None
+            stall.accepted = list(accepted)
+            stall.reached.set()
+            # Held until the test, having killed the worker, lets go (bounded).
+            await asyncio.to_thread(stall.let_go.wait, STALL_SECONDS)
+        return await super().handle_MAIL(server, session, envelope, address, mail_options)
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        if answer.startswith("250"):
+            session.accepted = [*getattr(session, "accepted", []), *envelope.rcpt_tos]
+        return answer
+
+    def received(self) -> Counter:
+        with self.lock:
+            return Counter(r for m in self.messages for r in m.recipients)
+
+    def first_arrival(self, addresses: set[str]) -> float | None:
+        with self.lock:
+            times = [m.at for m in self.messages if addresses & set(m.recipients)]
+        return min(times, default=None)
+
+
+class Sink:
+    """One recorder listening on a port per worker, on 127.0.0.1."""
+
+    def __init__(self):
+        self.recorder = StallingRecorder()
+        self.controllers: list[Controller] = []
+
+    def new_port(self) -> int:
+        controller = Controller(self.recorder, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        self.controllers.append(controller)
+        return controller.port
+
+    def stop(self) -> None:
+        for controller in self.controllers:
+            controller.stop()
+
+
+@dataclass
+class Worker:
+    name: str
+    port: int
+    process: subprocess.Popen
+
+
+class Workers:
+    """Celery workers (solo pool) and a beat, each worker on its own sink port."""
+
+    def __init__(self, sink: Sink, log_dir, **env: str):
+        self.sink = sink
+        self.log_dir = log_dir
+        self.env = {"EMAIL_HOST": "127.0.0.1", "SITE_URL": "http://127.0.0.1:8000", **env}
+        self.started: list[tuple[subprocess.Popen, object]] = []
+        self.count = 0
+        celery_app.control.purge()  # tasks queued by earlier tests are not ours
+
+    def _start(self, args: list[str], name: str, **env: str) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "w")  # noqa: SIM115 (closed in stop_all)
+        process = start_celery(*args, "--loglevel=INFO", log=log, **self.env, **env)
+        self.started.append((process, log))
+        return process
+
+    def beat(self) -> subprocess.Popen:
+        url = database_url(connection.settings_dict)
+        schedule = str(self.log_dir / "beat-schedule")
+        return self._start(["beat", "--schedule", schedule], "beat", DATABASE_URL=url)
+
+    def worker(self) -> Worker:
+        self.count += 1
+        name = f"carnet-worker-{self.count}"
+        port = self.sink.new_port()
+        url = f"{database_url(connection.settings_dict)}?application_name={name}"
+        args = ["worker", "--pool=solo", "--hostname", f"{name}@%h"]
+        process = self._start(args, name, DATABASE_URL=url, EMAIL_PORT=str(port))
+        return Worker(name, port, process)
+
+    def stop_all(self) -> None:
+        for process, log in self.started:
+            if process.poll() is None:
+                stop(process)
+            log.close()
+
+
+def kill(worker: Worker) -> float:
+    """SIGKILL the worker; return when (time.time(), the sink's clock)."""
+    os.kill(worker.process.pid, signal.SIGKILL)
+    worker.process.wait(timeout=10)
+    return time.time()
+
+
+def admin_connection(autocommit: bool = False) -> psycopg.Connection:
+    """Return a connection of the test's own to the test database, outside Django."""
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"] or "localhost", port=settings["PORT"] or 5432,
+        user=settings["USER"], password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"], autocommit=autocommit,
+    )  # fmt: skip
+
+
+_TOKEN = re.compile(r"""claim"? = '([0-9a-f]{32})'""")
+
+
+class AfterClaim:
+    """Block every worker right after its next claim; say which token `worker` claimed."""
+
+    def __init__(self):
+        self.lock = admin_connection()
+        self.lock.execute(f"LOCK TABLE {Company._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+
+    def token_of(self, worker: Worker, seconds: float = 30) -> str:
+        deadline = time.monotonic() + seconds
+        with admin_connection(autocommit=True) as watch:
+            while time.monotonic() < deadline:
+                row = watch.execute(
+                    "SELECT query FROM pg_stat_activity WHERE application_name = %s "
+                    "AND wait_event_type = 'Lock'",
+                    [worker.name],
+                ).fetchone()
+                found = row and _TOKEN.search(row[0])
+                if found:
+                    return found.group(1)
+                time.sleep(0.05)
+        raise AssertionError(f"{worker.name} never blocked after a claim")
+
+    def release(self) -> None:
+        self.lock.rollback()
+        self.lock.close()
+
+
+def mailable_contacts(count: int) -> set[str]:
+    """Write `count` contacts who may be emailed, in bulk; return their addresses."""
+    addresses = [f"client{i:05d}@exemple.fr" for i in range(count)]
+    Contact.objects.bulk_create(
+        [Contact(first_name="Client", email=a, email_status="subscribed",
+                 consent_basis="customer") for a in addresses],
+        batch_size=1000,
+    )  # fmt: skip
+    return set(addresses)
+
+
+def start_campaign() -> Campaign:
+    """A campaign to every mailable contact, started and nudged as the tick would."""
+    campaign = make_campaign()
+    services.schedule(campaign)
+    services.start(campaign)
+    services.nudge(campaign.pk)
+    return campaign
+
+
+def wait_for(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting, after {seconds} s, for {what}")
+        time.sleep(0.1)
+
+
+def finished(campaign: Campaign) -> bool:
+    return Campaign.objects.get(pk=campaign.pk).status == "sent"
+
+
+def addresses_of(token: str, *statuses: str) -> set[str]:
+    """Return the addresses of the rows a claim took (in these statuses)."""
+    rows = Delivery.objects.filter(claim=token)
+    if statuses:
+        rows = rows.filter(status__in=statuses)
+    return set(rows.values_list("email", flat=True))
+
+
+def token_of_address(address: str) -> str:
+    return Delivery.objects.get(email=address).claim
