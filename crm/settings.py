@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 import phonenumbers
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
@@ -46,10 +47,12 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy, below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "crm.middleware.chosen_language",
@@ -204,6 +207,47 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy of every page (django-csp; docs/RELIABILITY.md, "Content-Security-
+# Policy"). Scripts come from Carnet's own static files, or carry the request's nonce (the
+# editor's import map); no inline handler, no eval. Styles likewise: no style="" anywhere.
+# A view that answers with a stricter policy of its own (the error pages) keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # Django's admin change list writes one inline <style> when a user has no action
+        # (admin/change_list.html); allowed by its hash, which a test checks against Django.
+        "style-src": [SELF, NONCE, "'sha256-blvLUW3UscWqsXGByNOqdBboM+ShWAuugp2mC/wbafU='"],
+        "img-src": [SELF, "https:", "data:"],  # a campaign's images, in the editor and news
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The public news page runs no script at all: its own files, and the campaigns' images from
+# anywhere (their inline styles are removed by the sanitizer).
+NEWS_PAGE_POLICY = {
+    "default-src": [NONE],
+    "style-src": [SELF],
+    "img-src": [SELF, "https:", "data:"],
+    "base-uri": [NONE],
+    "form-action": [NONE],
+    "frame-ancestors": [NONE],
+}
+# An email shown in a sandboxed frame (preview, outage notice, invitation): no script at all,
+# its own inline styles (an email's CSS is in style="" attributes), images from anywhere as
+# in a mail client, framed by Carnet's own pages only.
+MESSAGE_FRAME_POLICY = {
+    "default-src": [NONE],
+    "style-src": [UNSAFE_INLINE],
+    "img-src": ["http:", "https:", "data:"],
+    "base-uri": [NONE],
+    "form-action": [NONE],
+    "frame-ancestors": [SELF],
+    "sandbox": [True],
+}
 
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Carnet <carnet@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -2,17 +2,23 @@
 
 from datetime import datetime
 
+from csp.decorators import csp
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from campaigns import services
 from campaigns.admin.chart import timeline_svg
@@ -127,6 +133,33 @@ def preview(request: HttpRequest, campaign: Campaign, context: dict) -> Template
     context.update(message=message, contact=contact, test_address=request.user.email,
                    chooser=ContactChooser(initial={"contact": contact.pk}))  # fmt: skip
     return TemplateResponse(request, "admin/campaigns/campaign/preview.html", context)
+
+
+# How long a message shown in a frame stays at its address (a page left open, then reloaded).
+FRAME_SECONDS = 24 * 3600
+
+
+def message_frame_url(user, html: str) -> str:
+    """Keep an email's HTML for `user` for a day; return the address its frame loads.
+
+    A frame's srcdoc would live under the page's Content-Security-Policy, which allows no
+    style="" attribute; at its own address the message has a policy of its own.
+    """
+    key = salted_hmac("carnet.message_frame", f"{user.pk}:{html}", algorithm="sha256")
+    key = key.hexdigest()
+    cache.set(f"message-frame:{key}", (user.pk, html), FRAME_SECONDS)
+    return f"{reverse('message_frame')}?m={key}"
+
+
+@csp(settings.MESSAGE_FRAME_POLICY)
+@xframe_options_sameorigin
+def message_frame(request: HttpRequest) -> HttpResponse:
+    """Show a kept email (?m=), to the user it was kept for, in a sandbox without scripts."""
+    key = request.GET.get("m", "")
+    kept = cache.get(f"message-frame:{key}") if key.isalnum() and len(key) == 64 else None
+    if kept is None or kept[0] != request.user.pk:
+        raise Http404
+    return HttpResponse(kept[1])
 
 
 def send_test(request: HttpRequest, campaign: Campaign) -> None:

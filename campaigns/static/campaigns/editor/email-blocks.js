@@ -48,6 +48,13 @@ export const EmailBlocks = Extension.create({
     return { fields: [], button: {} }
   },
 
+  // Carnet's pages allow a <style> element only with the page's nonce (crm/settings.py):
+  // the stylesheet TipTap adds to the page carries the nonce of the page's scripts.
+  onBeforeCreate() {
+    const script = document.querySelector("script[nonce]")
+    if (script && script.nonce) this.editor.setOptions({ injectNonce: script.nonce })
+  },
+
   addMenuItems({ menu }) {
     for (const field of this.options.fields) {
       menu.defineItem({
