@@ -95,7 +95,8 @@ class Composer:
         }
         subject = templating.render(self.subject, fields, html=False)
         html = templating.render(self.html, fields, html=True)
-        preheader = templating.render(self.preheader, fields, html=True)
+        # The preheader is text, as the owner writes it (help text): escaped whole.
+        preheader = escape(templating.render(self.preheader, fields, html=False))
         return Rendered(
             from_email=self.from_email,
             to=recipient.email,
