@@ -14,10 +14,12 @@ Nothing in Carnet's code knows about any of it.
 """
 
 import asyncio
+import json
 import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -33,9 +35,15 @@ from contacts.models import Company, Contact
 from crm.celery import app as celery_app
 from tests.campaigns.conftest import make_campaign
 from tests.campaigns.smtp import Recorder, free_port
-from tests.helpers import database_url, start_celery, stop
+from tests.helpers import ROOT, child_env, database_url, start_celery, stop
 
 STALL_SECONDS = 60  # a stalled command is let go after this, killed or not
+# A worker whose broker connection has transport options of the test's (Celery's own API).
+_WITH_OPTIONS = """import json, sys
+from crm.celery import app
+app.conf.broker_transport_options = json.loads(sys.argv[1])
+app.worker_main(sys.argv[2:])
+"""
 
 
 @dataclass
@@ -120,24 +128,37 @@ class Workers:
         self.count = 0
         celery_app.control.purge()  # tasks queued by earlier tests are not ours
 
-    def _start(self, args: list[str], name: str, **env: str) -> subprocess.Popen:
+    def _start(self, args: list[str], name: str, options=None, **env: str) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "w")  # noqa: SIM115 (closed in stop_all)
-        process = start_celery(*args, "--loglevel=INFO", log=log, **self.env, **env)
+        if options is None:
+            process = start_celery(*args, "--loglevel=INFO", log=log, **self.env, **env)
+        else:  # the broker's transport options, which no setting of Carnet's sets
+            process = subprocess.Popen(
+                [sys.executable, "-c", _WITH_OPTIONS, json.dumps(options), *args,
+                 "--loglevel=INFO"],
+                cwd=ROOT, env=child_env(**self.env, **env), stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         self.started.append((process, log))
         return process
 
-    def beat(self) -> subprocess.Popen:
-        url = database_url(connection.settings_dict)
-        schedule = str(self.log_dir / "beat-schedule")
-        return self._start(["beat", "--schedule", schedule], "beat", DATABASE_URL=url)
+    def logs(self) -> str:
+        return "".join(path.read_text() for path in sorted(self.log_dir.glob("*.log")))
 
-    def worker(self) -> Worker:
+    def beat(self) -> subprocess.Popen:
+        self.count += 1
+        url = database_url(connection.settings_dict)
+        name = f"beat-{self.count}"
+        schedule = str(self.log_dir / f"{name}-schedule")
+        return self._start(["beat", "--schedule", schedule], name, DATABASE_URL=url)
+
+    def worker(self, transport_options: dict | None = None) -> Worker:
         self.count += 1
         name = f"carnet-worker-{self.count}"
         port = self.sink.new_port()
         url = f"{database_url(connection.settings_dict)}?application_name={name}"
         args = ["worker", "--pool=solo", "--hostname", f"{name}@%h"]
-        process = self._start(args, name, DATABASE_URL=url, EMAIL_PORT=str(port))
+        process = self._start(args, name, transport_options, DATABASE_URL=url,
+                              EMAIL_PORT=str(port))  # fmt: skip
         return Worker(name, port, process)
 
     def stop_all(self) -> None:
