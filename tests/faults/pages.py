@@ -24,8 +24,15 @@ Say = Callable[[str, int], str]
 
 
 def plain(where: str, size: int) -> str:
-    """Write a field in plain words (its name, cut to its length)."""
+    """Write a field in plain words (its name, cut to its length); a link field, a link."""
+    if is_link(where):
+        return f"https://exemple.fr/{where}"
     return f"Texte {where}"[:size]
+
+
+def is_link(where: str) -> bool:
+    """Whether the field `where` ("model.field") holds a web address."""
+    return where.endswith((".website", "_url"))
 
 
 @dataclass
@@ -81,8 +88,8 @@ def _seed_contacts(write: _Writer, seeded: Seeded, owner) -> None:
         Tag,
     )
 
-    company = Company(website="javascript:alert(document.domain)//")
-    write.fill(company, "name")
+    company = Company()
+    write.fill(company, "name", "website")
     company.save()
     tag = Tag()
     write.fill(tag, "name")
@@ -123,9 +130,9 @@ def _seed_campaigns(write: _Writer, seeded: Seeded, owner) -> None:
     from campaigns.models import Business, Campaign, Delivery, TrackingEvent
     from news.models import NoticeTemplate
 
-    business = Business(siret="12345678901234", website="javascript:alert(1)//",
-                        telegram_url="javascript:alert(2)//")  # fmt: skip
-    write.fill(business, "name", "legal_name", "postal_address", "phone")
+    business = Business(siret="12345678901234")
+    write.fill(business, "name", "legal_name", "postal_address", "phone", "website",
+               "telegram_url", "signal_url", "whatsapp_url")  # fmt: skip
     business.save()
     fields = {"from_email": "bonjour@boulangerie-lefevre.fr", "created_by": owner,
               "body_format": "html"}  # fmt: skip
