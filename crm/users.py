@@ -87,6 +87,7 @@ class UserAdmin(_OwnersOnly, auth_admin.UserAdmin):
         (None, {"fields": ("username", "usable_password", "password1", "password2")}),
         (_("Role"), {"fields": ("role", "may_send")}),
     )
+    readonly_fields = ("last_login", "date_joined")  # facts, not settings
     list_display = ("username", "first_name", "last_name", "email", "role", "is_active")
     list_filter = ("is_active", "groups")
     filter_horizontal = ()
