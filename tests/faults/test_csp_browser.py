@@ -18,11 +18,16 @@ from pathlib import Path
 import django
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import Client
 from playwright.sync_api import Error, expect
 
+from audience import share
+from audience.models import Signup
+from contacts.models import Tag
+from crm import roles
 from tests.campaigns.editor_steps import write_the_sales_message
-from tests.conftest import log_in
+from tests.conftest import PASSWORD, log_in
 from tests.faults import pages
 
 # Watches every frame from its first line (an init script is not subject to the policy).
@@ -98,10 +103,12 @@ def walked(transactional_db, alice):
     pages.discard(seeded)
 
 
-def _html_pages(walked_urls, alice) -> tuple[list[str], list[str]]:
-    """Return the addresses that answer HTML to the owner, and every header's problems."""
+def _html_pages(walked_urls, user) -> tuple[list[str], list[str]]:
+    """Return the addresses that answer HTML to `user` (None: a visitor), and the problems
+    of every header answered."""
     client = Client()
-    client.force_login(alice)
+    if user is not None:
+        client.force_login(user)
     html, problems = [], []
     for route, _pattern, url in walked_urls:
         response = client.get(url)
@@ -116,23 +123,88 @@ def _html_pages(walked_urls, alice) -> tuple[list[str], list[str]]:
     return html, problems
 
 
+def _walk(page, base_url: str, urls: list[str]) -> None:
+    """Load every address in Chromium: its policy sound, nothing refused, no script error."""
+    watcher = Watcher(page)
+    for url in urls:
+        response = page.goto(base_url + url)
+        header = response.header_value("content-security-policy")
+        assert policy_problems(header, response.text()) == [], url
+        assert watcher.collect() == [], url
+
+
 @pytest.mark.browser
 def test_every_page_loads_without_a_violation(walked, live_server, page, alice):
     _seeded, walked_urls = walked
     urls, problems = _html_pages(walked_urls, alice)
     assert problems == []
     assert len(urls) > 80  # changelists, change and add forms, custom views, public pages
-    watcher = Watcher(page)
-    log_in(page, live_server.url, "alice")
-    for url in urls:
-        response = page.goto(live_server.url + url)
-        header = response.header_value("content-security-policy")
-        assert policy_problems(header, response.text()) == [], url
-        assert watcher.collect() == [], url
     visited = "\n".join(urls)
     for expected in ("/admin/campaigns/campaign/add/", "/preview/", "/report/", "/inscription/",
                      "/nouvelles/", "/desinscription/", "/inscription/confirmer/"):  # fmt: skip
         assert expected in visited
+    log_in(page, live_server.url, "alice")
+    _walk(page, live_server.url, urls)
+
+
+@pytest.mark.browser
+def test_a_reader_and_a_visitor_see_theirs_without_a_violation(walked, live_server, page, alice):
+    """A reader has read-only forms and lists without actions (Django's own inline style);
+    a visitor, the login page and the public pages."""
+    _seeded, walked_urls = walked
+    reader = User.objects.create_user("rose", "rose@exemple.fr", PASSWORD, is_staff=True)
+    roles.set_role(reader, roles.VIEWER)
+    visitor_urls, problems = _html_pages(walked_urls, None)
+    reader_urls, more = _html_pages(walked_urls, reader)
+    assert problems + more == []
+    assert "/admin/login/" in visitor_urls and "/inscription/" in visitor_urls
+    assert "/admin/contacts/contact/" in reader_urls
+    _walk(page, live_server.url, visitor_urls)
+    _see_the_lockout_page(page, live_server.url)
+    log_in(page, live_server.url, "rose")
+    _walk(page, live_server.url, [url for url in reader_urls if url.startswith("/admin/")])
+    page.goto(f"{live_server.url}/admin/contacts/contact/")
+    assert page.locator("#changelist-form .actions").count() == 0  # the inline style's case
+
+
+def _see_the_lockout_page(page, base_url: str) -> None:
+    watcher = Watcher(page)
+    for _try in range(settings.LOGIN_FAILURE_LIMIT):
+        Client().post("/admin/login/", {"username": "nobody", "password": "faux"})
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("#id_username", "nobody")
+    page.fill("#id_password", "faux")
+    with page.expect_response(lambda r: r.status == 429) as locked:
+        page.click("input[type=submit]")
+    expect(page.locator("body.carnet-lockout")).to_be_visible()
+    assert policy_problems(locked.value.header_value("content-security-policy"), "") == []
+    assert watcher.collect() == []
+
+
+@pytest.mark.browser
+def test_the_sign_up_snippet_posts_from_another_site(
+    transactional_db, live_server, page, settings
+):
+    """The snippet lives under the business's site's policy; Carnet only answers it."""
+    settings.SITE_URL = live_server.url
+    shop = "https://boulangerie-lefevre.fr/newsletter"
+    # Their site must let its forms post to Carnet; its other rules are its own business.
+    policy = f"form-action 'self' {live_server.url}"
+    snippet = share.snippet("fr")
+    page.route(shop, lambda route: route.fulfill(
+        body=f"<!doctype html><html><body>{snippet}</body></html>",
+        content_type="text/html", headers={"Content-Security-Policy": policy},
+    ))  # fmt: skip
+    watcher = Watcher(page)
+    page.goto(shop)
+    page.fill("input[name=email]", "lea@exemple.fr")
+    page.fill("input[name=first_name]", "Léa")
+    page.check("input[name=consent]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.url.startswith(f"{live_server.url}/inscription/merci/")
+    assert watcher.collect() == []
+    assert Signup.objects.filter(email="lea@exemple.fr").exists()
 
 
 @pytest.mark.browser
@@ -154,12 +226,18 @@ def test_the_watcher_sees_what_the_policy_refuses(transactional_db, live_server,
 
 @pytest.mark.browser
 def test_the_editor_is_typed_in_without_a_violation(transactional_db, live_server, page, alice):
+    Tag.objects.create(name="Fidèles")
     watcher = Watcher(page)
     log_in(page, live_server.url, "alice")
     response = page.goto(f"{live_server.url}/admin/campaigns/campaign/add/")
     styles = directives(response.header_value("content-security-policy"))["style-src"]
     assert any(value.startswith("'nonce-") for value in styles)
     write_the_sales_message(page, "Les soldes", "https://boulangerie-lefevre.fr")
+    # The audience's chooser (Django's autocomplete, Select2) opens, searches, picks.
+    page.click(".field-tags .select2-selection")
+    page.keyboard.type("Fid")
+    page.click(".select2-results__option >> text=Fidèles")
+    expect(page.locator(".field-tags .select2-selection__choice")).to_contain_text("Fidèles")
     # TipTap's own stylesheet is in the page, allowed by the page's nonce.
     tiptap_nonce = page.locator("style[data-tiptap-style]").evaluate("style => style.nonce")
     assert tiptap_nonce and tiptap_nonce == page.locator("script[nonce]").first.evaluate(
