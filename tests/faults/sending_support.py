@@ -30,6 +30,7 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 from campaigns import services
+from campaigns.choices import TERMINAL
 from campaigns.models import Campaign, Delivery
 from contacts.models import Company, Contact
 from crm.celery import app as celery_app
@@ -257,3 +258,78 @@ def addresses_of(token: str, *statuses: str) -> set[str]:
 
 def token_of_address(address: str) -> str:
     return Delivery.objects.get(email=address).claim
+
+
+GROUP = 8  # CAMPAIGN_HANDOVER_GROUP's default: at most this many unknown per killed worker
+
+
+@dataclass
+class Kill:
+    step: str
+    token: str  # the dead worker's claim
+    waiting: set[str]  # the addresses it had claimed and not reached
+    at: float  # when, on the sink's clock
+
+
+def kill_at_each_step(sink: Sink, workers: Workers, finish_within: float) -> list[Kill]:
+    """Send a campaign to every contact with two workers, killing one at each step.
+
+    1. claimed: a worker blocked right after its claim committed;
+    2. handed over: a group `sending`, none of it sent;
+    3. accepted: three messages of the group accepted by the server, not yet recorded.
+    A new worker replaces each one killed. Return once the campaign is sent.
+    """
+    workers.beat()
+    a, b = workers.worker(), workers.worker()
+    campaign = start_campaign()
+    wait_for(lambda: sink.recorder.received().total() >= 300, 90, "the campaign in full flow")
+    blocked = AfterClaim()
+    try:
+        token = blocked.token_of(a)
+        kills = [Kill("claimed", token, addresses_of(token, "claimed"), kill(a))]
+    finally:
+        blocked.release()
+    a = workers.worker()
+    b, killed = _stop_and_kill(sink, workers, b, "handed over", at_message=2 * GROUP)
+    kills.append(killed)
+    a, killed = _stop_and_kill(sink, workers, a, "accepted", at_message=2 * GROUP + 3)
+    kills.append(killed)
+    wait_for(lambda: finished(campaign), finish_within, "the campaign to finish after the kills")
+    return kills
+
+
+def _stop_and_kill(sink: Sink, workers: Workers, worker: Worker, step: str, at_message: int):
+    """Hold `worker` at a message of its next batch, SIGKILL it, start another worker."""
+    stall = sink.recorder.arm(worker.port, at_message)
+    assert stall.reached.wait(STALL_SECONDS), f"{worker.name} never reached {at_message}"
+    at = kill(worker)
+    stall.let_go.set()
+    token = token_of_address(stall.accepted[0])
+    return workers.worker(), Kill(step, token, addresses_of(token, "claimed"), at)
+
+
+def outcome(sink: Sink, addresses: set[str], kills: list[Kill]) -> dict:
+    """Say what the kills cost: messages twice, rows left open or forgotten, unknown rows,
+    and for each kill, the time from it to the first send of a row the dead worker held."""
+    counts = sink.recorder.received()
+    rows = dict(Delivery.objects.values_list("email", "status"))
+    unknown = {email for email, status in rows.items() if status == "unknown"}
+    steps = {}
+    for k in kills:
+        lost = unknown & addresses_of(k.token)  # an unknown row keeps the claim that lost it
+        steps[k.step] = {
+            "not reached": len(k.waiting), "unknown": len(lost),
+            "received": len(lost & set(counts)),
+            "resumed after": round(sink.recorder.first_arrival(k.waiting) - k.at, 1),
+        }  # fmt: skip
+    return {
+        "received twice": sum(1 for n in counts.values() if n > 1),
+        "not terminal": sum(1 for status in rows.values() if status not in TERMINAL),
+        "forgotten": len(addresses - set(counts) - unknown),
+        "strangers": len(set(counts) - addresses),
+        "recorded sent, not received": sum(
+            1 for email, status in rows.items() if status == "sent" and email not in counts
+        ),
+        "unknown": len(unknown),
+        "steps": steps,
+    }

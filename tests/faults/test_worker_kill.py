@@ -13,22 +13,18 @@ import pytest
 from django.utils import timezone
 
 from campaigns import services
-from campaigns.choices import TERMINAL
 from campaigns.models import Delivery
 from campaigns.sending import dispatch
 from campaigns.sending.batch import send_batch
 from campaigns.sending.ledger import claim, reap
 from tests.faults.sending_support import (
-    AfterClaim,
+    GROUP,
     Sink,
     Workers,
-    addresses_of,
-    finished,
-    kill,
+    kill_at_each_step,
     mailable_contacts,
+    outcome,
     start_campaign,
-    token_of_address,
-    wait_for,
 )
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
@@ -110,75 +106,27 @@ def test_a_renewal_never_takes_back_a_row_the_reaper_took(settings):
 # The proof: real workers, killed. Figures in docs/RELIABILITY.md.
 
 RECIPIENTS = 5000
-GROUP = 8  # CAMPAIGN_HANDOVER_GROUP's default: at most this many unknown per killed worker
 RESUME_WITHIN = 60  # seconds from a kill to the first send of a row the dead worker held
 
 
-def test_workers_killed_at_each_step_never_send_twice_and_the_campaign_goes_on(
-    sink, tmp_path, settings
-):
+def test_workers_killed_at_each_step_never_send_twice_and_the_campaign_goes_on(sink, tmp_path):
     addresses = mailable_contacts(RECIPIENTS)
-    workers = Workers(
-        sink, tmp_path, CAMPAIGN_TICK_SECONDS="1", CAMPAIGN_LEASE_SECONDS="10",
-        CAMPAIGN_BATCH_SIZE="250", EMAIL_TIMEOUT="30",
-    )  # fmt: skip
-    kills = []  # (step, the dead worker's claim, the rows it had not reached, when)
+    workers = Workers(sink, tmp_path, CAMPAIGN_TICK_SECONDS="1", CAMPAIGN_LEASE_SECONDS="10",
+                      CAMPAIGN_BATCH_SIZE="250")  # fmt: skip
     try:
-        workers.beat()
-        a, b = workers.worker(), workers.worker()
-        campaign = start_campaign()
-        received = sink.recorder.received
-        wait_for(lambda: received().total() >= 300, 90, "the campaign in full flow")
-
-        # 1. Claimed: the worker blocks right after its claim committed.
-        blocked = AfterClaim()
-        try:
-            token = blocked.token_of(a)
-            at = kill(a)
-            kills.append(("claimed", token, addresses_of(token, "claimed"), at))
-        finally:
-            blocked.release()
-        a = workers.worker()
-
-        # 2. Handed over: a group is `sending`, none of it sent.
-        b, killed = _stop_and_kill(sink, workers, b, at_message=2 * GROUP)
-        kills.append(("handed over", *killed))
-
-        # 3. Accepted, not recorded: three messages of the group took, the worker dies.
-        a, killed = _stop_and_kill(sink, workers, a, at_message=2 * GROUP + 3)
-        kills.append(("accepted", *killed))
-
-        wait_for(lambda: finished(campaign), 120, "the campaign to finish after the kills")
+        kills = kill_at_each_step(sink, workers, finish_within=120)
     finally:
         workers.stop_all()
-
-    counts = sink.recorder.received()
-    assert set(counts) <= addresses
-    assert max(counts.values()) == 1, "someone received the campaign twice"
-    rows = dict(Delivery.objects.values_list("email", "status"))
-    assert set(rows.values()) <= TERMINAL
-    unknown = {email for email, status in rows.items() if status == "unknown"}
-    assert set(counts) | unknown == addresses, "someone was forgotten"
-    assert {e for e, s in rows.items() if s == "sent"} <= set(counts)
-
-    report = {}
-    for step, token, held, at in kills:
-        lost = unknown & addresses_of(token)  # an unknown row keeps the claim that lost it
-        resumed = sink.recorder.first_arrival(held) - at
-        report[step] = (len(held), len(lost), len(lost & set(counts)), round(resumed, 1))
-        assert resumed < RESUME_WITHIN, f"{step}: the dead worker's rows waited {resumed:.0f} s"
-    print("step: (rows not reached, unknown, of which received, seconds to resume)", report)
-    assert report["claimed"][1] == 0  # nothing handed over: nothing uncertain
-    assert report["handed over"][1:3] == (GROUP, 0)  # the group, none of it sent
-    assert report["accepted"][1:3] == (GROUP, 3)  # the group, three of it sent
-    assert len(unknown) == 2 * GROUP, "unknown rows not from a killed worker"
-
-
-def _stop_and_kill(sink: Sink, workers: Workers, worker, at_message: int):
-    """Hold `worker` at a message of its next batch, SIGKILL it, start another worker."""
-    stall = sink.recorder.arm(worker.port, at_message)
-    assert stall.reached.wait(60), f"{worker.name} never reached message {at_message}"
-    at = kill(worker)
-    stall.let_go.set()
-    token = token_of_address(stall.accepted[0])
-    return workers.worker(), (token, addresses_of(token, "claimed"), at)
+    result = outcome(sink, addresses, kills)
+    print(result)
+    assert result["received twice"] == 0, "someone received the campaign twice"
+    assert result["not terminal"] == 0
+    assert result["strangers"] == result["recorded sent, not received"] == 0
+    assert result["forgotten"] == 0, "someone neither received it nor is unknown"
+    assert result["unknown"] == 2 * GROUP, "unknown rows not from a killed worker"
+    steps = result["steps"]
+    assert steps["claimed"]["unknown"] == 0  # nothing handed over: nothing uncertain
+    assert (steps["handed over"]["unknown"], steps["handed over"]["received"]) == (GROUP, 0)
+    assert (steps["accepted"]["unknown"], steps["accepted"]["received"]) == (GROUP, 3)
+    for step, figures in steps.items():
+        assert figures["resumed after"] < RESUME_WITHIN, f"{step}: {figures}"
