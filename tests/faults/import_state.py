@@ -10,6 +10,9 @@ imports of it compare equal only if they wrote the same contacts, links and cons
 import csv
 from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from contacts.importing import jobs, uploads
 from contacts.models import (
     ConsentEvent,
     Contact,
@@ -73,6 +76,15 @@ def write_address_book(path: Path, rows: int) -> Path:
     return path
 
 
+def confirmed(book: Path, user) -> ImportJob:
+    """Return a job confirmed on the import page (its file an upload), waiting for a worker."""
+    stored = uploads.store(SimpleUploadedFile("contacts.csv", book.read_bytes()))
+    job = jobs.prepare([("contacts.csv", stored)], basis="customer", tags=["salon"], by=user)
+    job.status = ImportJob.Status.PENDING
+    job.save()
+    return job
+
+
 def _fields(instance, leave_out=("id", "created_at", "updated_at", "at", "added_at")) -> tuple:
     return tuple(
         (f.attname, getattr(instance, f.attname))
@@ -130,9 +142,15 @@ def outcome(job: ImportJob) -> dict:
 
 def forget_everything() -> None:
     """Delete what an import wrote (contacts and all they hold), to import again."""
+    from django.db import connection
+
     from contacts.models import Company, Tag
 
-    Contact.objects.all().delete()
-    Tag.objects.all().delete()
-    Company.objects.all().delete()
-    ImportJob.objects.all().delete()
+    models = [Contact, Tag, Company, ImportJob]
+    if connection.vendor == "postgresql":  # thousands of contacts: no collector
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {tables} CASCADE")
+        return
+    for model in models:
+        model.objects.all().delete()

@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -13,7 +12,13 @@ from django.utils import timezone, translation
 from contacts import tasks
 from contacts.importing import jobs, lease, store, uploads, write
 from contacts.models import Contact, ImportJob
-from tests.faults.import_state import forget_everything, outcome, state, write_address_book
+from tests.faults.import_state import (
+    confirmed,
+    forget_everything,
+    outcome,
+    state,
+    write_address_book,
+)
 
 pytestmark = pytest.mark.django_db
 ROWS, CHUNK = 450, 100  # five chunks
@@ -54,15 +59,6 @@ def stop_at_chunk(monkeypatch, number: int) -> None:
         merge_rows(*args)
 
     monkeypatch.setattr(write, "merge_rows", merge_or_stop)
-
-
-def confirmed(book, user) -> ImportJob:
-    """Return a job confirmed on the import page (its file an upload), waiting for a worker."""
-    stored = uploads.store(SimpleUploadedFile("contacts.csv", book.read_bytes()))
-    job = jobs.prepare([("contacts.csv", stored)], basis="customer", tags=["salon"], by=user)
-    job.status = Status.PENDING
-    job.save()
-    return job
 
 
 def run_once(make_job) -> tuple[list, dict]:
