@@ -18,6 +18,7 @@ import pytest
 from django import forms
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
 from django.utils import translation
 
@@ -95,10 +96,20 @@ def started(campaign):
     return campaign
 
 
+def storable(payload: str) -> bool:
+    """Whether the database can hold `payload`: PostgreSQL refuses a NUL in text, as do
+    Django's forms (so no contact, sign-up or campaign can hold one there)."""
+    if "\x00" not in payload or connection.vendor != "postgresql":
+        return True
+    with translation.override("fr"), pytest.raises(ValidationError, match="caractère nul"):
+        forms.CharField().clean(payload)
+    return False
+
+
 def _people(**fields) -> dict[str, str]:
     """One contact per payload, every name field holding it; return address → payload."""
     people = {}
-    for i, payload in enumerate(PAYLOADS):
+    for i, payload in enumerate(filter(storable, PAYLOADS)):
         address = f"client{i}@exemple.fr"
         make_contact(first_name=payload, last_name=payload, company=payload[:200], email=address,
                      **fields)  # fmt: skip
@@ -137,6 +148,8 @@ def test_the_esp_path_builds_the_same_clean_messages(settings):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_a_subject_written_with_line_breaks_stays_one_header(smtp, payload):
+    if not storable(payload):
+        return
     make_contact(email="elodie@exemple.fr", email_status="subscribed", consent_basis="consent")
     campaign = Campaign(name="Soldes", subject=payload, html_body="<p>Bonjour</p>",
                         from_email=SENDER)  # fmt: skip
