@@ -117,12 +117,29 @@ def _seed_contacts(write: _Writer, seeded: Seeded, owner) -> None:
                          proof_at=timezone.now(), ip="203.0.113.7", by=owner)  # fmt: skip
     write.fill(event, "proof_file_name", "proof_form", "detail")
     event.save()
+    _seed_other_people(write, company)
     segment = Segment()
     write.fill(segment, "name")
     segment.save()
     segment.tags_any.add(tag)
     seeded.objects.update(contact=contact, company=company, tag=tag, consentevent=event,
                           segment=segment, note=note)  # fmt: skip
+
+
+def _seed_other_people(write: _Writer, company) -> None:
+    """A prospect the invitation page shows, and a follower the social-only page lists."""
+    from contacts.models import Contact, Handle
+
+    prospect = Contact(email="paul@exemple.fr", company=company, email_status="no_consent")
+    write.fill(prospect, "first_name", "last_name", prefix="prospect")
+    prospect.save()
+    follower = Contact()
+    write.fill(follower, "first_name", "last_name", prefix="follower")
+    follower.save()
+    handle = Handle(contact=follower, network="instagram")
+    write.fill(handle, "value", prefix="follower_handle")
+    handle.save()
+    Handle.objects.create(contact=follower, network="website", value="javascript:alert(3)//")
 
 
 def _seed_campaigns(write: _Writer, seeded: Seeded, owner) -> None:

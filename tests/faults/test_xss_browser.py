@@ -300,3 +300,17 @@ def _send_all(campaign) -> None:
 
     while send_batch(campaign.pk):
         pass
+
+
+def test_the_sign_up_confirmation_shows_the_attacks_as_text(attacked, browser):
+    """Carnet's own email to a visitor: the visitor's name and the business's words."""
+    from audience.signups import confirmation_email
+
+    _attacks, seeded = attacked
+    html = confirmation_email(seeded["signup"]).html
+    assert escape(seeded["signup"].first_name) in html
+    reader = Browser(browser, "", None)
+    try:
+        assert reader.problems("", html=html) == []
+    finally:
+        reader.close()
