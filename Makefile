@@ -6,6 +6,7 @@ PORT ?= 8000
 export PORT
 
 .PHONY: run test lint format messages bench bench-send install install-test clean bench-dashboard bench-outage
+.PHONY: bench-faults
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Carnet needs Python 3.11 or newer"'
@@ -49,6 +50,10 @@ bench-send: $(VENV)/.installed-bench
 # The outage notice's time to its first message, alone and behind a campaign to 10,000.
 bench-outage: $(VENV)/.installed-bench $(VENV)/.installed-test
 	$(BIN)/python bench/outage.py $(BENCH_ARGS)
+
+# A worker SIGKILLed at each step of a delivery's life, with the default lease and tick.
+bench-faults: $(VENV)/.installed-bench $(VENV)/.installed-test
+	$(BIN)/python bench/faults_send.py $(BENCH_ARGS)
 
 bench-dashboard: $(VENV)/.installed
 	$(BIN)/python bench/dashboard.py $(BENCH_ARGS)
