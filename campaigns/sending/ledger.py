@@ -10,9 +10,10 @@ The order of writes is what makes "never twice" hold (DESIGN.md, Sending):
    makes them `unknown`: never resent.
 A `claimed` row whose lease ran out was never handed over, so it goes back to pending.
 
-The lease is short (CAMPAIGN_LEASE_SECONDS, 45 s) and the worker renews it, for every row of
-its batch still claimed or being handed over, each quarter of a lease while it works: a
-dead worker's rows come back within a lease, a live one keeps them however long its batch.
+The lease is short (CAMPAIGN_LEASE_SECONDS, 40 s) and the worker renews it, for every row of
+its batch still claimed or being handed over, each sixth of a lease while it works: a dead
+worker's rows come back within a lease, a live one keeps them however long its batch (a
+single wait, a slow SMTP reply say, may last five sixths of a lease: EMAIL_TIMEOUT is 30 s).
 """
 
 import enum
@@ -171,7 +172,7 @@ def _lease() -> timedelta:
 
 
 def _renew_every() -> float:
-    return settings.CAMPAIGN_LEASE_SECONDS / 4
+    return settings.CAMPAIGN_LEASE_SECONDS / 6
 
 
 class Ledger:
@@ -261,7 +262,7 @@ class Ledger:
         return bool(may), campaign
 
     def keep_alive(self) -> None:
-        """Renew the lease of the batch's rows still in hand, once a quarter of a lease has passed.
+        """Renew the lease of the batch's rows still in hand, once a sixth of a lease has passed.
 
         Called before each hand-over and each message: a worker that stops calling it (it
         died) loses its rows within a lease. Only rows still ours and in hand: one the

@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from campaigns import services
@@ -63,6 +64,7 @@ def _runs_of_one_task(workers: Workers) -> int:
 
 
 def test_a_batch_longer_than_the_visibility_timeout_is_redelivered_and_sent_once(sink, workers):
+    assert settings.REDIS_URL, "redelivery after a visibility timeout: the Redis broker"
     addresses = mailable_contacts(RECIPIENTS)
     sink.recorder.delay_seconds = 0.04  # a batch of 50: two seconds or more
     # Redis hands an unacknowledged task to a worker again after a second, while the

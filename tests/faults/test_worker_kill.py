@@ -41,7 +41,7 @@ def test_a_live_worker_keeps_its_batch_past_the_lease(sink, settings):
     """A batch longer than a lease is not taken from a worker that lives (renewed)."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.new_port()
-    settings.CAMPAIGN_LEASE_SECONDS = 2  # renewed every half second
+    settings.CAMPAIGN_LEASE_SECONDS = 2  # renewed every third of a second
     settings.CAMPAIGN_HANDOVER_GROUP = 2
     sink.recorder.delay_seconds = 0.3  # twelve messages: 3.6 s, well past the lease
     mailable_contacts(12)
