@@ -107,8 +107,9 @@ class _Sender:
 
     def send_group(self, group: list, handed: set[int]):
         """Send a handed-over group; return when to resume if the batch must stop."""
-        # The group's sends are recorded after it: it must end well within its lease, or
-        # the reaper would call unknown what was sent. Past half the lease, the rest waits.
+        # The group's sends are recorded after it, and its lease renewed only between
+        # messages: a send that stalls past the lease lets the reaper take the group back
+        # (unknown). Past half a lease, the rest of the group waits rather than go after it.
         deadline = time.monotonic() + settings.CAMPAIGN_LEASE_SECONDS / 2
         waiting = set(handed)  # handed over, not yet sent: put back if we stop
         stop_until = None
