@@ -68,7 +68,7 @@ def test_users_and_groups_speak_carnets_words_with_no_ctrl_hint(client, alice):
 
     assert isinstance(admin.site._registry[User], ModelAdmin)
     assert isinstance(admin.site._registry[Group], ModelAdmin)
-    assert "Les groupes dont fait partie cet utilisateur" in user_page
+    assert "Rôle : Propriétaire — Tout" in user_page  # the role in words, not groups (crm.users)
     for page in (user_page, group_page):
         assert "Ctrl" not in page and "Maintenez" not in page
 
