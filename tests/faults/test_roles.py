@@ -381,3 +381,13 @@ def test_an_owner_cannot_take_over_the_administrator(cast):
     choices = re.findall(r'<input type="radio" name="role"[^>]*>', own)
     assert len(choices) == 4 and all(" disabled" in choice for choice in choices)
     assert "toujours propriétaire" in own
+
+
+def test_a_reader_cannot_prepare_the_confirmation_email(cast):
+    make_contact(first_name="Ancien", email="ancien@exemple.fr", email_status="subscribed",
+                 consent_basis="consent", retention_flagged_at=timezone.now())  # fmt: skip
+    url, victor = reverse("admin:contacts_contact_retention"), as_(cast["victor"])
+    assert "prepare-repermission" not in victor.get(url).text
+    assert victor.post(url).status_code == 403
+    assert not Campaign.objects.exists()
+    assert "prepare-repermission" in as_(cast["mathis"]).get(url).text
