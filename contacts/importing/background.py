@@ -14,11 +14,9 @@ failed or confirmed meanwhile is left as it is. A draft still reading after
 READING_DEADLINE (its worker died) is failed by the page that waits for it.
 """
 
-import copy
 import hashlib
 import logging
 from datetime import timedelta
-from itertools import islice
 from pathlib import Path
 
 from celery import shared_task
@@ -28,9 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contacts.importing import jobs, uploads
-from contacts.importing.clean import clean, left_out
 from contacts.importing.decode import UnreadableFile
-from contacts.importing.row import BadRecord
 from contacts.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -108,7 +104,7 @@ def read(job: ImportJob) -> dict:
     """Return the job's fields once its files are read: formats, fingerprints, preview."""
     parts = jobs.parts_of(job)
     try:
-        shown = [_shown(part) for part in parts]
+        shown = [_shown(**file) for file in jobs.preview(job, PREVIEW_ROWS, parts)]
     finally:
         for part in parts:
             if part.rows is not None:
@@ -121,23 +117,13 @@ def read(job: ImportJob) -> dict:
     }
 
 
-def _shown(part) -> dict:
-    """Return the part as the preview shows it: its columns and first rows cleaned, with
+def _shown(part, rows: list[dict]) -> dict:
+    """Return a previewed file as JSON can hold it: its columns and first rows cleaned, with
     their problems (`refused`: the row will not be imported)."""
-    lines = []
-    for row in islice(part.rows, PREVIEW_ROWS):
-        refused = isinstance(row, BadRecord)
-        problems = [str(row)] if refused else []
-        if not refused:
-            row = clean(copy.deepcopy(row), settings.PHONE_REGION)
-            reason = left_out(row)
-            refused, problems = bool(reason), [*filter(None, [reason]), *row.problems]
-        lines.append({"row": row, "problems": problems, "refused": refused})
-    jobs._refuse_erased(lines)
     return {
         "name": part.name, "format": part.format, "columns": part.columns,
         "mapping": part.mapping, "estimated_rows": part.estimated_rows,
-        "rows": [_plain(line) for line in lines],
+        "rows": [_plain(line) for line in rows],
     }  # fmt: skip
 
 

@@ -134,11 +134,11 @@ def run_files(paths, **options) -> ImportJob:
     return run([(Path(path).name, Path(path)) for path in paths], **options)
 
 
-def preview(job: ImportJob, rows: int = 10) -> list[dict]:
-    """Return, for each file, its format, columns and first rows cleaned, with problems
-    (`refused`: the row will not be imported)."""
+def preview(job: ImportJob, rows: int = 10, parts=None) -> list[dict]:
+    """Return, for each file (of `parts`, if opened already), its format, columns and first
+    rows cleaned, with problems (`refused`: the row will not be imported)."""
     shown = []
-    for part in parts_of(job):
+    for part in parts_of(job) if parts is None else parts:
         lines = []
         for row in islice(part.rows, rows):
             refused = isinstance(row, BadRecord)
