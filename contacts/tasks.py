@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from contacts import retention
-from contacts.importing import jobs, lease, uploads
+from contacts.importing import background, jobs, lease, uploads  # noqa: F401 (read_upload)
 from contacts.models import ImportJob
 
 
