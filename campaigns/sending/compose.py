@@ -5,7 +5,6 @@ import quopri
 import re
 import secrets
 from dataclasses import dataclass, field
-from email.header import Header
 from email.utils import formatdate, parseaddr
 from typing import TYPE_CHECKING
 
@@ -140,24 +139,43 @@ def sender(campaign: "Campaign | None") -> tuple[str, str]:
 
 
 def mailbox(name: str, address: str) -> str:
-    """Return "name <address>" as a header may carry it: the name on one line, encoded
-    when it is not ASCII or could be read as encoded words (=?…?=), the domain in punycode.
+    """Return "name <address>" as a header may carry it: the name on one line, reading back
+    as written (encoded when not plain ASCII or when it could be read as encoded words),
+    the domain in punycode.
 
     Raise ValueError when the address cannot be used.
     """
-    name = " ".join(name.split())
-    if "=?" in name:  # sent as written, a mail program would decode it: encode it instead
-        name = Header(name, "utf-8").encode()
-    return sanitize_address((name, address), "utf-8")
+    address = envelope_address(address)
+    name = _CONTROL.sub("", " ".join(name.split()))
+    return f"{_phrase(name)} <{address}>" if name else address
 
 
 def _address(pair: tuple[str, str], field: str) -> str:
     """Return the address as a header may carry it, or refuse it naming `field`."""
+    if _CONTROL.search(" ".join(pair[0].split())):  # mail programs would show it garbled
+        raise ValidationError({field: _("A sender name cannot hold control characters.")})
     try:
         return mailbox(*pair)
     except ValueError as e:
         message = _("This address cannot be used: %(error)s") % {"error": e}
         raise ValidationError({field: message}) from e
+
+
+# C0, DEL and C1 controls: no header may hold one but inside an encoded word.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_PRINTABLE = re.compile(r"[\x20-\x7e]*")
+# A display name as RFC 5322 atoms, written as it is; other printable ASCII is quoted.
+_ATOMS = re.compile(r"[\w!#$%&'*+/=?^`{|}~-]+( [\w!#$%&'*+/=?^`{|}~-]+)*", re.ASCII)
+
+
+def _phrase(name: str) -> str:
+    """Return a display name that reads back as written: atoms, a quoted string or encoded."""
+    if "=?" in name or len(name) > 200 or not _PRINTABLE.fullmatch(name):
+        return _encoded_words(name, " ")  # on one line: Django refuses a folded value
+    if _ATOMS.fullmatch(name):
+        return name
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 def _compile(source: str, field: str) -> Template:
@@ -222,7 +240,7 @@ def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
     """
     boundary = "=_carnet_" + secrets.token_hex(12)
     headers = {
-        "From": message.from_email,
+        "From": _fold_mailbox(message.from_email),
         "To": envelope_address(message.to),
         "Subject": _header(message.subject),
         "Date": formatdate(localtime=True),
@@ -231,9 +249,8 @@ def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
         "Content-Type": f'multipart/alternative;\r\n boundary="{boundary}"',
     }
     if message.reply_to:
-        headers["Reply-To"] = message.reply_to
-    # Folded values (sanitize_address folds a long name with a bare LF) must end in CRLF.
-    head = "".join(f"{name}: {_crlf(value)}\r\n" for name, value in headers.items())
+        headers["Reply-To"] = _fold_mailbox(message.reply_to)
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     parts = [
         _part("text/plain", message.text, eight_bit),
         _part("text/html", message.html, eight_bit),
@@ -248,21 +265,34 @@ def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
     )
 
 
-def _crlf(value: str) -> str:
-    return value.replace("\r\n", "\n").replace("\n", "\r\n") if "\n" in value else value
-
-
 def envelope_address(address: str) -> str:
-    """Return the address as SMTP and the To header carry it: an IDN domain in punycode."""
-    if address.isascii() and "\n" not in address and "\r" not in address:
+    """Return the address as SMTP and the To header carry it: an IDN domain in punycode.
+
+    A local part beyond ASCII would need SMTPUTF8 (RFC 6531), which Carnet does not speak:
+    such an address is refused (ValueError), never written mangled.
+    """
+    if _PLAIN_ADDRESS.fullmatch(address):
         return address
+    if not address.rpartition("@")[0].isascii():
+        raise ValueError(f"{address!r}: a local part beyond ASCII needs SMTPUTF8")
     return sanitize_address(address, "utf-8")
 
 
+_PLAIN_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+", re.ASCII)
+
+
+_FOLD = "\r\n "
+
+
 def _header(value: str) -> str:
-    """Return a header value, as RFC 2047 encoded words when it is not ASCII."""
-    if value.isascii():
+    """Return a header value that reads back as written: plain ASCII, else encoded words."""
+    if "=?" not in value and len(value) <= 900 and _PRINTABLE.fullmatch(value):
         return value
+    return _encoded_words(value)
+
+
+def _encoded_words(value: str, between: str = _FOLD) -> str:
+    """Return RFC 2047 encoded words (base64, UTF-8), each short enough for a line of 78."""
     words, word = [], b""
     for char in value:
         encoded = char.encode("utf-8")
@@ -271,13 +301,22 @@ def _header(value: str) -> str:
             word = b""
         word += encoded
     words.append(word)
-    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
+    return between.join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
+
+
+def _fold_mailbox(value: str) -> str:
+    """Fold a mailbox whose name is encoded words (see `mailbox`), one word per line."""
+    name, bracket, address = value.rpartition(" <")
+    if not name.startswith("=?"):
+        return value
+    return name.replace("?= =?", f"?={_FOLD}=?") + bracket + address
 
 
 def _part(content_type: str, body: str, eight_bit: bool) -> bytes:
     text = body.replace("\r\n", "\n").replace("\r", "\n")
     data = text.encode("utf-8")
-    short = max(map(len, data.split(b"\n"))) <= 998
+    # 7bit and 8bit data have lines of 998 octets at most and no NUL (RFC 2045, 2.7 and 2.8).
+    short = max(map(len, data.split(b"\n"))) <= 998 and b"\0" not in data
     if short and data.isascii():
         encoding = "7bit"
     elif short and eight_bit:

@@ -157,6 +157,12 @@ class SmtpTransport:
 
     def send(self, message: Rendered) -> Result:
         try:
+            # Before connecting: an address beyond what SMTP without SMTPUTF8 carries (a
+            # local part beyond ASCII) is refused here, the contact left as it is.
+            recipient = envelope_address(message.to)
+        except ValueError as e:  # UnicodeError too: a domain IDNA cannot write
+            return Result(Outcome.FAILED, f"cannot be written: {e}"[:500])
+        try:
             if self.connection is None:
                 self.open()
         except smtplib.SMTPResponseException as e:
@@ -167,9 +173,7 @@ class SmtpTransport:
             return Result(Outcome.UNAVAILABLE, f"connection: {e}"[:500])
         try:
             data = to_bytes(message, self.connection.has_extn("8bitmime"))
-            recipient = envelope_address(message.to)
-            recipient.encode("ascii")  # no SMTPUTF8: an address smtplib could not send
-        except (ValueError, UnicodeError) as e:
+        except ValueError as e:  # never written: nothing left
             return Result(Outcome.FAILED, f"cannot be written: {e}"[:500])
         return self._send(self.connection, message, recipient, data)
 
