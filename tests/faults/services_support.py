@@ -252,55 +252,21 @@ class Carnet:
         )
 
     def start(self) -> None:
-        self.spawn(
-            "web",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "crm.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.web_port}",
-                "--workers",
-                "2",
-                "--timeout",
-                "30",
-            ],
-        )
-        self.spawn(
-            "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "crm",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-            ],
-        )
-        self.spawn(
-            "beat",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "crm",
-                "beat",
-                "--loglevel=INFO",
-                "--schedule",
-                str(self.folder / "beat"),
-            ],
-        )
+        self.spawn("web", f"gunicorn crm.wsgi --bind 127.0.0.1:{self.web_port} --workers 2")
+        self.spawn("worker", "celery -A crm worker --pool=solo --loglevel=INFO")
+        self.spawn("beat", f"celery -A crm beat --loglevel=INFO --schedule {self.folder / 'beat'}")
         wait_until(lambda: self.web.get("/inscription/")[0] == 200, 30, "the web app")
         self.web.log_in("alice", "cheval-batterie")
 
-    def spawn(self, name: str, command: list[str]) -> None:
+    def spawn(self, name: str, module_and_args: str) -> None:
+        """Start `python -m MODULE ARGS` (words without spaces) as a child, logged to a file."""
         log = open(self.folder / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
         self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=child_env(**self.env), stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", *module_and_args.split()],
+            cwd=ROOT,
+            env=child_env(**self.env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.processes[name].log = log
 
