@@ -92,6 +92,9 @@ class UserAdmin(_OwnersOnly, auth_admin.UserAdmin):
     list_filter = ("is_active", "groups")
     filter_horizontal = ()
 
+    class Media:
+        css = {"all": ("carnet/users.css",)}
+
     @admin.display(description=_("role"))
     def role(self, user) -> str:
         role = roles.role_of(user)
