@@ -15,11 +15,18 @@ service:
   traceback or Django's bare "Server Error (500)".
 """
 
+import base64
+import hashlib
 import re
 import time
 
+import kombu.exceptions
 import pytest
+import redis.exceptions
+from django.db import OperationalError
+from django.test import RequestFactory
 
+from crm.errors import server_error
 from tests.faults.services_support import Carnet, PrivatePostgres, PrivateRedis, wait_until
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.slow]
@@ -164,3 +171,51 @@ def assert_answered_well(pages: dict[str, tuple[int, str]]) -> None:
             assert UNAVAILABLE in html, f"{path}: not the French page: {html[:300]}"
             assert "Retry-After" in html.headers, path
             assert re.search(r'<html lang="fr">', html), path
+
+
+# The pages themselves, as Django's handler500 makes them (no server needed).
+
+
+def answer_to(error: Exception):
+    try:
+        raise error
+    except Exception:
+        return server_error(RequestFactory().get("/inscription/"))
+
+
+def raised_from(cause: Exception) -> Exception:
+    error = RuntimeError("could not count the figures")
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("connection refused"),
+        redis.exceptions.ConnectionError("Error 111 connecting"),
+        kombu.exceptions.OperationalError("cannot publish"),
+        raised_from(redis.exceptions.TimeoutError("timed out")),
+    ],
+)
+def test_an_outage_is_answered_with_the_french_503_page(error):
+    response = answer_to(error)
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert UNAVAILABLE in html and "Réessayez dans quelques minutes" in html
+
+
+def test_any_other_error_gets_the_french_500_page():
+    response = answer_to(ZeroDivisionError("a bug"))
+    assert response.status_code == 500
+    assert "Un problème est survenu" in response.content.decode()
+    assert "a bug" not in response.content.decode()
+
+
+def test_the_pages_style_is_the_one_their_policy_allows():
+    response = answer_to(ZeroDivisionError())
+    style = re.search(r"<style>(.*?)</style>", response.content.decode(), re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in response["Content-Security-Policy"]
+    assert "script-src" not in response["Content-Security-Policy"]  # default-src 'none'
