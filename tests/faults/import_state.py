@@ -147,7 +147,7 @@ def forget_everything() -> None:
     from contacts.models import Company, Tag
 
     models = [Contact, Tag, Company, ImportJob]
-    if connection.vendor == "postgresql":  # thousands of contacts: no collector
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:  # thousands
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {tables} CASCADE")
