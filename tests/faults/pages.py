@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -245,6 +246,13 @@ def _seed_accounts(write: _Writer, seeded: Seeded, owner) -> None:
     device = TOTPDevice(user=user, confirmed=False)
     write.fill(device, "name")
     device.save()
+    if owner is not None:  # the contact's history: what the owner changed, in its words
+        contact = seeded["contact"]
+        kind = ContentType.objects.get_for_model(contact)
+        entry = LogEntry(user=owner, action_flag=CHANGE, object_id=str(contact.pk),
+                         content_type=kind)  # fmt: skip
+        write.fill(entry, "object_repr", "change_message")
+        entry.save()
     seeded.objects.update(user=user, group=group, totpdevice=device)
 
 
