@@ -162,7 +162,9 @@ def test_a_reader_and_a_visitor_see_theirs_without_a_violation(walked, live_serv
     _walk(page, live_server.url, visitor_urls)
     _see_the_lockout_page(page, live_server.url)
     log_in(page, live_server.url, "rose")
-    _walk(page, live_server.url, [url for url in reader_urls if url.startswith("/admin/")])
+    # Lists, forms and custom views; an object's history is the owner's walk's template.
+    shown = [url for url in reader_urls if url.startswith("/admin/")]
+    _walk(page, live_server.url, [url for url in shown if not url.endswith("/history/")])
     page.goto(f"{live_server.url}/admin/contacts/contact/")
     assert page.locator("#changelist-form .actions").count() == 0  # the inline style's case
 
@@ -280,7 +282,7 @@ def test_a_kept_message_is_shown_to_its_user_only(transactional_db, alice, bob):
     teammate.force_login(bob)
     assert owner.get(url).content == b"<p>Bonjour Marie</p>"
     assert teammate.get(url).status_code == 404
-    assert owner.get(url[:-1] + "0").status_code == 404  # a key nobody was given
+    assert owner.get(url.split("=")[0] + "=" + "0" * 64).status_code == 404  # nobody's key
     assert Client().get(url).status_code == 302  # to the login page
 
 
