@@ -2,8 +2,9 @@
 
 The walk takes every URL pattern of the resolver (tests/faults/pages.py: the admin's
 models, its custom views, the public pages), so a new page is covered the day it is added.
-Each page that answers HTML is loaded as the owner; a violation reported in the console or
-by a `securitypolicyviolation` event, or a script error, fails the test. The header itself
+Each page that answers HTML is loaded as the owner, then as a reader and as a visitor; a
+violation reported in the console or by a `securitypolicyviolation` event, or a script
+error, fails the test. The header itself
 is checked on every answer: present, scripts from 'self' or the page's nonce only, never
 'unsafe-inline' nor 'unsafe-eval'. The editor is typed in, and the emails shown in the
 admin stay in sandboxed frames with a policy of their own.
@@ -46,7 +47,7 @@ UNSAFE = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "http:", "
 def directives(header: str) -> dict[str, list[str]]:
     """Return a Content-Security-Policy header's directives, by name."""
     parsed = {}
-    for part in header.split(";"):
+    for part in filter(str.strip, header.split(";")):
         name, *values = part.split()
         parsed.setdefault(name, values)
     return parsed
