@@ -112,7 +112,6 @@ def read(job: ImportJob) -> dict:
     return {
         "format": ", ".join(sorted({p.format for p in parts})),
         "sha256": " ".join(part.sha256 for part in parts)[:512],
-        "rows_total": sum(part["estimated_rows"] for part in shown),
         "report": {"preview": shown},
     }
 
