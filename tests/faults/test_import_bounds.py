@@ -258,3 +258,17 @@ def test_a_reading_delivered_twice_writes_the_same_preview(client, alice, settin
     background.read_upload(draft.pk, "fr")
     assert ImportJob.objects.get(pk=draft.pk).report == first
     assert first["preview"][0]["rows"][0]["row"]["email"] == "anne@exemple.fr"
+
+
+def test_shared_strings_are_counted_exactly_across_the_chunks_read(tmp_path):
+    from contacts.importing import recognise
+
+    kinds = [b"<si><t>%d</t></si>", b'<x:si><x:t xml:space="preserve">%d </x:t></x:si>',
+             b"<si/>", b"<si>\n<r><t>%d</t></r></si>", b"<sis>%d</sis>"]  # fmt: skip
+    items = [kinds[n % 5] % n if b"%d" in kinds[n % 5] else kinds[n % 5] for n in range(200_000)]
+    counted = sum(1 for item in items if not item.startswith(b"<sis"))  # not a string item
+    path = tmp_path / "strings.zip"
+    with zipfile.ZipFile(path, "w") as archive:  # 5 MB: read in five chunks and more
+        archive.writestr("xl/sharedStrings.xml", b"<sst>" + b"".join(items) + b"</sst>")
+    with zipfile.ZipFile(path) as archive:
+        assert recognise._count_shared_strings(archive, "xl/sharedStrings.xml") == counted
