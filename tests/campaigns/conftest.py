@@ -82,11 +82,11 @@ def processes(smtp, live_server, tmp_path):
     # Tasks queued by earlier tests (which had no worker) must not reach these workers.
     celery_app.control.purge()
 
-    def start(kind: str):
+    def start(kind: str, **settings: str):
         args = ["worker", "--pool=solo"] if kind == "worker" else [
             "beat", "--schedule", str(tmp_path / "beat-schedule")]  # fmt: skip
         log = open(tmp_path / f"{kind}-{len(started)}.log", "w")  # noqa: SIM115
-        process = start_celery(*args, "--loglevel=INFO", log=log, **env)
+        process = start_celery(*args, "--loglevel=INFO", log=log, **{**env, **settings})
         started.append((process, log))
         return process
 
