@@ -212,3 +212,20 @@ def test_a_live_run_renews_its_lease_while_it_works(book, settings):
     job = jobs.run_files([book], progress=slowly)
     assert job.status == Status.DONE and job.lease_until is None
     assert all(after > before for before, after in zip(seen[::2], seen[1::2], strict=True))
+
+
+def test_a_half_written_import_imported_anew_creates_nobody_twice(book, monkeypatch):
+    """Without resuming (a new job of the same file), the matching rules alone find the
+    contacts the first half made: the same database as one clean run."""
+    options = {"basis": "customer", "tags": ["salon"]}
+    clean_state, clean_job = run_once(lambda: jobs.run_files([book], **options))
+    with monkeypatch.context() as patch:
+        stop_at_chunk(patch, 3)
+        with pytest.raises(Killed):
+            jobs.run_files([book], **options)
+    half = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=half.pk).update(status=Status.FAILED)  # given up
+    again = jobs.run_files([book], **options)
+    assert again.pk != half.pk and state() == clean_state
+    assert half.created + again.created == clean_job["created"] and half.created > 0
+    assert again.unchanged + again.updated >= half.created
