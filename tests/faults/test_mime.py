@@ -18,6 +18,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import override_settings
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +33,7 @@ from campaigns.sending.compose import (
     to_django,
 )
 from campaigns.sending.transports import BackendTransport, SmtpTransport
+from tests.campaigns.smtp import start_smtp
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 STRICT = email.policy.strict  # raises on any defect the parser notices
@@ -234,3 +236,43 @@ def test_a_long_accented_sender_name_goes_through_the_esp_path(settings):
     (sent,) = mail.outbox
     message = read(sent.message().as_bytes())
     assert mailbox_of(message, "From") == (name, "bonjour@xn--caf-dma.fr")
+
+
+@pytest.fixture(scope="module")
+def server():
+    controller, recorder = start_smtp()
+    yield recorder, controller.port
+    controller.stop()
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(text=LITERAL, html=LITERAL, to=ADDRESS, pipelining=st.booleans())
+@example(text=".\n..\n.", html="\r\n.\r\n", to="a@exemple.fr", pipelining=True)
+def test_the_server_receives_what_the_smtp_path_wrote(server, text, html, to, pipelining):
+    """Through a real server (dots doubled and undoubled, 8BITMIME, pipelined or not)."""
+    recorder, port = server
+    recorder.pipelining = pipelining
+    source = campaign("Boulangerie Lefèvre", "bonjour@café.fr", "", "Les soldes", text, html)
+    rendered = Composer(source).render(Recipient(7, 3, to, "Léa"))
+    before = len(recorder.messages)
+    with override_settings(EMAIL_HOST="127.0.0.1", EMAIL_PORT=port, EMAIL_USE_TLS=False,
+                           EMAIL_USE_SSL=False, EMAIL_HOST_USER=""):  # fmt: skip
+        transport = SmtpTransport()
+        try:
+            assert transport.send(rendered).outcome == Outcome.SENT
+        finally:
+            transport.close()
+    (received,) = recorder.messages[before:]
+    assert received.recipients == [envelope_address(to)]
+    assert received.sender == "bonjour@xn--caf-dma.fr"
+    check_smtp_bytes(received.data, eight_bit=True)
+    message = read(received.data)
+    for kind, expected in (("plain", rendered.text), ("html", rendered.html)):
+        assert lines(message.get_body((kind,)).get_content()) == lines(expected), kind
