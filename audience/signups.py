@@ -259,6 +259,17 @@ def forget_unconfirmed() -> int:
     return deleted
 
 
+def pending():
+    """Return the sign-ups waiting for their confirmation: not confirmed, link still valid."""
+    return Signup.objects.filter(confirmed_at=None, signed_up_at__gte=pending_since())
+
+
+def pending_since() -> datetime:
+    """Return the time before which a sign-up's link has expired (to the minute)."""
+    since = timezone.now() - timedelta(days=settings.SIGNUP_CONFIRM_DAYS)
+    return since.replace(second=0, microsecond=0)
+
+
 def this_week() -> int:
     """Return how many sign-ups were confirmed in the last 7 days."""
     since = timezone.now() - timedelta(days=7)
