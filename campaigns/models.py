@@ -323,6 +323,18 @@ class Business(models.Model):
         if len(self.name.splitlines()) > 1:
             raise ValidationError({"name": _("A name fits on one line.")})
 
+    def missing(self) -> list[str]:
+        """Return the names of the required fields left empty (name, postal address): what
+        every campaign must say of who sends it, as the law asks. The one place this is
+        checked: the dashboard warns with it."""
+        return [
+            str(field.verbose_name)
+            for field in self._meta.fields
+            if isinstance(field, (models.CharField, models.TextField))
+            and not field.blank
+            and not getattr(self, field.attname).strip()
+        ]
+
     def sender_identity(self) -> str:
         """Return the line that names who writes: legal name and SIRET when given."""
         if not self.legal_name and not self.siret:

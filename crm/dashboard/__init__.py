@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.choices import CampaignStatus
+from campaigns.models import Business
 from contacts import reachability
 from contacts.models import ImportJob
 from crm import heartbeat
@@ -35,6 +36,7 @@ def context(request: HttpRequest) -> dict:
         "first_steps": steps,
         "first_steps_done": all(step["done"] for step in steps),
         "audience": {**counted["audience"], **audience.links()},
+        "business_missing": Business.load().missing(),
     }
 
 

@@ -8,17 +8,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from audience.models import Signup
-from crm.dashboard import figures
+from campaigns.models import Business
 from tests.conftest import log_in
+from tests.crm.test_dashboard_browser import _no_old_figures  # noqa: F401  (autouse)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _no_old_figures():
-    figures.forget()
-    yield
-    figures.forget()
 
 
 def _signup(email: str, **fields) -> Signup:
@@ -52,3 +46,25 @@ def test_no_sign_up_waiting_says_nothing(transactional_db, live_server, page, al
     log_in(page, live_server.url, "alice")
     expect(page.locator("#own-audience")).to_contain_text("1 inscription cette semaine")
     expect(page.locator("#signups-pending")).to_have_count(0)
+
+
+def test_an_empty_business_is_said_before_sending(transactional_db, live_server, page, alice):
+    Business(name="Boulangerie Lefèvre").save()  # saved without its address
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url, "alice")
+    warning = page.locator("#business-missing")
+    expect(warning).to_contain_text("Il manque à « Votre entreprise » : adresse postale.")
+    expect(warning).not_to_contain_text("nom de l’entreprise")
+
+    Business.objects.all().delete()
+    page.reload()
+    expect(warning).to_contain_text("nom de l’entreprise, adresse postale")
+    with page.expect_navigation():
+        warning.get_by_role("link", name="Renseigner votre entreprise").click()
+    page.get_by_label("Nom de l’entreprise").fill("Boulangerie Lefèvre")
+    page.get_by_label("Adresse postale").fill("12 rue des Granges, 25000 Besançon")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.goto(f"{live_server.url}/admin/")
+    expect(page.locator("#next-steps")).to_be_visible()
+    expect(warning).to_have_count(0)
