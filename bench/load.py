@@ -31,6 +31,7 @@ flight when wrk stops may be recorded without an answer counted; "sent" bounds t
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -153,11 +154,27 @@ class Stack:
 
 def cpu_seconds(pid: int) -> float:
     """Return the CPU time (user and system) of a process and its children, as they are."""
-    pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    return _cpu([pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())])
+
+
+def database_cpu_seconds() -> float:
+    """Return the CPU time of the PostgreSQL backends serving the bench database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return _cpu([pid for (pid,) in cursor.fetchall()])
+
+
+def _cpu(pids: list[int]) -> float:
     ticks = 0
-    for each in pids:
-        fields = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError):  # a process that has just ended
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -283,7 +300,7 @@ def run_wrk(stack: Stack, kind: str, requests: tuple[str, list[str]], args) -> d
     path = stack.folder / f"{kind}.requests"
     path.write_text(header + "\n" + "\n".join(lines) + "\n")
     before, web = recorded(kind), stack.processes["web"].pid
-    cpu = cpu_seconds(web)
+    cpu, database_cpu = cpu_seconds(web), database_cpu_seconds()
     out = subprocess.run(
         [
             "wrk",
@@ -308,7 +325,9 @@ def run_wrk(stack: Stack, kind: str, requests: tuple[str, list[str]], args) -> d
     assert result["sent"] < len(lines), "the prepared requests ran out: raise SLACK"
     time.sleep(SETTLE_SECONDS)  # the requests wrk left in flight: answered, or not, by now
     result["recorded"] = recorded(kind) - before
-    result["cpu_ms"] = (cpu_seconds(web) - cpu) * 1000 / max(1, result["completed"])
+    answered = max(1, result["completed"])
+    result["cpu_ms"] = (cpu_seconds(web) - cpu) * 1000 / answered
+    result["db_ms"] = (database_cpu_seconds() - database_cpu) * 1000 / answered
     return result
 
 
@@ -317,18 +336,20 @@ def report(kind: str, r: dict, rate: int) -> str:
     answered = r["completed"] - r["status"]  # answered with a status below 400
     lost = max(0, answered - r["recorded"])
     ms = [f"{r[p] / 1000:8.1f}" for p in ("p50", "p95", "p99", "max")]
-    # CPU ms: the web app's CPU time (every gunicorn process) per request answered, which
-    # the machine's other work does not change as it changes the latencies.
+    # CPU ms: the web app's CPU time (every gunicorn process) per request answered; DB ms:
+    # its PostgreSQL backends' (the worker's too). Other work on the machine changes them
+    # far less than the latencies.
     return (
         f"{kind:<12}{rate:>6}{r['completed'] / r['seconds']:>9.1f}{r['completed']:>8}"
         f"{errors:>7}{''.join(ms)}{r['recorded']:>9}{r['sent']:>7}{lost:>6}"
-        f"{r['cpu_ms']:>9.1f}"
+        f"{r['cpu_ms']:>9.1f}{r['db_ms']:>7.1f}"
     )
 
 
 HEADER = (
     f"{'':<12}{'asked':>6}{'rate':>9}{'done':>8}{'errors':>7}{'p50 ms':>8}"
-    f"{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}{'recorded':>9}{'sent':>7}{'lost':>6}{'CPU ms':>9}"
+    f"{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}{'recorded':>9}{'sent':>7}{'lost':>6}"
+    f"{'CPU ms':>9}{'DB ms':>7}"
 )
 
 
