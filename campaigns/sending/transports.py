@@ -34,30 +34,19 @@ class Result:
 class _HandOverMixin:
     """Send one message per call, pipelined when the server allows, noting the hand-over.
 
-    From the moment the message's content starts to leave, a broken connection leaves
-    its outcome unknown (`handing_over`).
+    From the moment the message's content starts to leave (after the server's 354), a
+    broken connection leaves its outcome unknown (`handing_over`); before it, nothing left.
     """
 
     handing_over = False
 
-    def data(self, msg):
-        self.handing_over = True
-        return super().data(msg)
-
     def send_one(self, sender: str, recipient: str, data: bytes, options: list[str]) -> None:
         """Like sendmail() for one recipient; raise the same exceptions."""
-        if not self.has_extn("pipelining"):
-            self.sendmail(sender, [recipient], data, mail_options=options)
-            return
-        # RFC 2920: MAIL, RCPT and DATA in one write, then their three answers; two
-        # round trips a message instead of four.
         extra = "".join(f" {option}" for option in options)
-        self.send(
-            f"MAIL FROM:{smtplib.quoteaddr(sender)}{extra}\r\n"
-            f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n"
-        )
-        (mail, mail_text), (rcpt, rcpt_text), (ready, ready_text) = (
-            self.getreply() for _ in range(3)
+        (mail, mail_text), (rcpt, rcpt_text), (ready, ready_text) = self._ask(
+            f"MAIL FROM:{smtplib.quoteaddr(sender)}{extra}\r\n",
+            f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\n",
+            "DATA\r\n",
         )
         refused = mail != 250 or rcpt not in (250, 251)
         if refused and ready == 354:
@@ -80,6 +69,23 @@ class _HandOverMixin:
             self.close()  # the server is closing: the next message reconnects
         if code != 250:
             raise smtplib.SMTPDataError(code, text)
+
+    def _ask(self, *commands: str) -> list[tuple[int, bytes]]:
+        """Return the answers to the commands; (0, b"") for those not asked.
+
+        RFC 2920: with PIPELINING, all in one write, then their answers (two round trips a
+        message instead of four); without, one at a time, up to the first refusal.
+        """
+        if self.has_extn("pipelining"):
+            self.send("".join(commands))
+            return [self.getreply() for _ in commands]
+        answers = []
+        for command in commands:
+            self.send(command)
+            answers.append(self.getreply())
+            if answers[-1][0] not in (250, 251, 354):
+                break
+        return answers + [(0, b"")] * (len(commands) - len(answers))
 
     def _abandon(self, code: int) -> None:
         """Leave a refused transaction: the server closes after a 421, else RSET."""

@@ -7,6 +7,7 @@ fault and how many times it happens, after which it is served normally.
   "554" (relay denied) answers its RCPT;
 - "data421", "data451", "data550": the whole message is read, then refused;
 - "drop-rcpt": the connection is closed instead of answering RCPT (no data sent yet);
+- "drop-354": the connection is closed instead of answering DATA (no data sent yet);
 - "drop-data": the connection is closed in the middle of the message's data, no answer;
 - "slow": the message is accepted after `slow_seconds` (less than the client waits);
 - "late": the message is taken (recorded: it will be delivered) but answered after
@@ -30,9 +31,12 @@ AT_DATA = {"data421": "421 4.3.2 System shutting down, closing",
            "data550": "550 5.7.1 Message content rejected"}  # fmt: skip
 
 
+CLIENT_TIMEOUT = 2  # EMAIL_TIMEOUT, in seconds, for whoever sends to this server
+
+
 class FaultyRecorder(Recorder):
-    slow_seconds: float = 1.0
-    late_seconds: float = 3.0  # more than EMAIL_TIMEOUT
+    slow_seconds: float = CLIENT_TIMEOUT / 2
+    late_seconds: float = CLIENT_TIMEOUT + 1.5
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         fault = self._fault(address)
@@ -66,7 +70,11 @@ def _answer(server, answer: str) -> str:
 
 class _HangingUpSMTP(SMTP):
     async def smtp_DATA(self, arg: str) -> None:
-        if getattr(self.envelope, "fault", None) != "drop-data":
+        fault = getattr(self.envelope, "fault", None)
+        if fault == "drop-354":
+            self.transport.close()
+            return None
+        if fault != "drop-data":
             return await super().smtp_DATA(arg)
         await self.push("354 End data with <CR><LF>.<CR><LF>")
         await self._reader.readuntil(b"\r\n")  # the message's first line, then gone
@@ -87,10 +95,7 @@ def smtp(settings):
     controller.start()
     recorder.port = controller.port
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
-        "127.0.0.1",
-        recorder.port,
-        3,
-    )
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", recorder.port
+    settings.EMAIL_TIMEOUT = CLIENT_TIMEOUT
     yield recorder
     controller.stop()

@@ -20,14 +20,15 @@ from collections import Counter
 import pytest
 
 from campaigns import services
-from campaigns.choices import TERMINAL
+from campaigns.choices import TERMINAL, Outcome
 from campaigns.models import Campaign, Delivery
+from campaigns.sending.compose import Rendered
+from campaigns.sending.transports import SmtpTransport
 from contacts.models import Contact
 from tests.campaigns.conftest import make_campaign, processes, wait_for
 from tests.contacts.factories import make_contact
-from tests.faults.smtp_faults import smtp
+from tests.faults.smtp_faults import CLIENT_TIMEOUT, smtp
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 __all__ = ["processes", "smtp"]  # fixtures: the campaigns' worker, this faulty server
 
 RECIPIENTS = 300
@@ -39,6 +40,7 @@ FAULTS = {
     "data451": (1, "sent", 1, 1),
     "data421": (1, "sent", 1, 1),
     "drop-rcpt": (1, "sent", 1, 1),
+    "drop-354": (1, "sent", 1, 1),
     "slow": (1, "sent", 0, 1),
     "550": (99, "failed", 0, 0),
     "554": (99, "failed", 0, 0),
@@ -46,7 +48,8 @@ FAULTS = {
     "drop-data": (1, "unknown", 0, 0),
     "late": (1, "unknown", 0, 1),
 }
-WORKER = {"EMAIL_TIMEOUT": "2", "CAMPAIGN_RETRY_SECONDS": "1", "CAMPAIGN_BATCH_SIZE": "50"}
+WORKER = {"EMAIL_TIMEOUT": str(CLIENT_TIMEOUT), "CAMPAIGN_RETRY_SECONDS": "1",
+          "CAMPAIGN_BATCH_SIZE": "50"}  # fmt: skip
 
 
 def audience(smtp) -> dict[str, str]:
@@ -63,6 +66,9 @@ def audience(smtp) -> dict[str, str]:
     return faults
 
 
+@pytest.mark.slow
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
 def test_every_smtp_fault_ends_as_the_protocol_proves_and_nobody_gets_it_twice(
     db, processes, smtp
 ):
@@ -104,3 +110,35 @@ def assert_failures_say_why(rows: dict, faults: dict) -> None:
             assert status[address] == "subscribed"
         else:
             assert row.error == "" and row.sent_at is not None
+
+
+# What each answer proves, and so what the transport must make of it.
+PROVES = {"421": Outcome.RETRY, "451": Outcome.RETRY, "550": Outcome.BOUNCED,
+          "554": Outcome.FAILED, "data421": Outcome.RETRY, "data451": Outcome.RETRY,
+          "data550": Outcome.FAILED, "drop-rcpt": Outcome.RETRY, "drop-354": Outcome.RETRY,
+          "drop-data": Outcome.UNCERTAIN, "late": Outcome.UNCERTAIN,
+          "slow": Outcome.SENT}  # fmt: skip
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-by-one"])
+def test_each_answer_is_sorted_as_the_protocol_proves_and_the_next_message_goes(smtp, pipelining):
+    """Pipelined (RFC 2920) or command by command, on one transport as a batch uses it."""
+    smtp.pipelining = pipelining
+    transport = SmtpTransport()
+    try:
+        for fault, proven in PROVES.items():
+            smtp.faults[f"{fault}@exemple.fr"] = [fault, 1]
+            result = transport.send(message(f"{fault}@exemple.fr"))
+            assert (fault, result.outcome) == (fault, proven), result.error
+            assert transport.send(message(f"after-{fault}@exemple.fr")).outcome == Outcome.SENT
+    finally:
+        transport.close()
+    taken = {"late@exemple.fr", "slow@exemple.fr"}  # the server took these two only
+    received = [r for m in smtp.messages for r in m.recipients]
+    assert sorted(received) == sorted(taken | {f"after-{fault}@exemple.fr" for fault in PROVES})
+
+
+def message(to: str) -> Rendered:
+    return Rendered(from_email="Boulangerie <bonjour@exemple.fr>", to=to, subject="Soldes",
+                    text="Bonjour", html="<p>Bonjour</p>",
+                    headers={"Message-ID": f"<{to}>"})  # fmt: skip
