@@ -258,7 +258,9 @@ class _Chunk:
             if batch.rows:
                 write.merge_rows(batch.rows, self.options[batch.part], tally)
             _count(job, tally, report, len(batch.rows) + batch.skipped + batch.failed)
+            # The lease too: on SQLite the renewing thread waits while a chunk is written.
             fields = {**_progress_fields(job), "chunks_done": number}
+            fields["lease_until"] = lease.expiry()
             if (listed := _listed(report)) != self.saved:  # most chunks list nothing new
                 fields["report"] = report
             # The chunk commits only while this run holds the job (else Lost rolls it back).

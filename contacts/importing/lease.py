@@ -18,7 +18,7 @@ import logging
 import secrets
 import threading
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -46,11 +46,16 @@ def _lease() -> timedelta:
     return timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
 
 
+def expiry() -> datetime:
+    """Return when a lease taken or renewed now runs out."""
+    return timezone.now() + _lease()
+
+
 def start(job: ImportJob) -> None:
     """Save a new job as running, held by this process (the command line)."""
     job.status, job.runner = Status.RUNNING, secrets.token_hex(16)
     job.started_at = timezone.now()
-    job.lease_until = job.started_at + _lease()
+    job.lease_until = expiry()
     job.save()
 
 
@@ -61,7 +66,7 @@ def claim(job_id: int, waiting: str = Status.PENDING) -> ImportJob | None:
     token = secrets.token_hex(16)
     # Of two tasks delivered at once (or a task and the beat), one takes the job.
     taken = ImportJob.objects.filter(pk=job_id, status=waiting).update(
-        status=Status.RUNNING, runner=token, lease_until=timezone.now() + _lease()
+        status=Status.RUNNING, runner=token, lease_until=expiry()
     )
     if not taken:
         return None
@@ -137,10 +142,7 @@ def _renew(pk: int, runner: str, stop: threading.Event) -> None:
     try:
         while not stop.wait(settings.IMPORT_LEASE_SECONDS / 4):
             try:
-                lease_until = timezone.now() + _lease()
-                if not ImportJob.objects.filter(pk=pk, runner=runner).update(
-                    lease_until=lease_until
-                ):
+                if not ImportJob.objects.filter(pk=pk, runner=runner).update(lease_until=expiry()):
                     return  # taken over: the run notices at its next chunk
             except DatabaseError as e:  # the next renewal may pass: the lease covers three
                 logger.warning("Import %s: its lease could not be renewed: %s", pk, e)
