@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from audience import share
 from audience.models import Signup, SignupPage
@@ -19,12 +20,12 @@ class SignupPageAdmin(ModelAdmin):
     fieldsets = (
         (_("What the page says"), {"fields": ("intro_fr", "intro_en")}),
         (_("The consent checkbox"), {
-            "fields": ("consent_fr", "consent_en", "version"),
-            "description": _("Changing these words starts a new version; each sign-up keeps "
+            "fields": ("consent_fr", "consent_en", "wording_changes"),
+            "description": _("You may change these words at any time: each sign-up keeps "
                              "the words it was shown, as proof of consent."),
         }),
     )  # fmt: skip
-    readonly_fields = ("version",)
+    readonly_fields = ("wording_changes",)
 
     class Media:
         css = {"all": ["audience/share.css"]}
@@ -35,6 +36,13 @@ class SignupPageAdmin(ModelAdmin):
         if isinstance(field.widget, forms.Textarea):
             field.widget.attrs.update(rows=3, maxlength=db_field.max_length)
         return field
+
+    @admin.display(description=_("changes to these words"))
+    def wording_changes(self, page: SignupPage) -> str:
+        changes = page.version - 1  # each change is a new version (ConsentWording)
+        if not changes:
+            return _("none: the words first written")
+        return ngettext("changed once", "changed %(n)d times", changes) % {"n": changes}
 
     def changelist_view(self, request, extra_context=None):
         # One sign-up page: its list is its page, created on the first visit.

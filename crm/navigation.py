@@ -54,7 +54,12 @@ SETTINGS = (
 )
 
 NAVIGATION = (
-    Entry(pgettext_lazy("navigation", "Dashboard"), "admin:index"),
+    Entry(
+        pgettext_lazy("navigation", "Dashboard"),
+        "admin:index",
+        # The outage notice is sent from the dashboard, though its texts live in Réglages.
+        also_current=("admin:outage_notice",),
+    ),
     Entry(
         pgettext_lazy("navigation", "Contacts"),
         "admin:contacts_contact_changelist",
@@ -103,7 +108,12 @@ def links(request: HttpRequest, entries: tuple[Entry, ...]) -> list[dict]:
             continue
         if entry.url_name == "admin:settings" and not settings_links(request):
             continue  # a page with nothing on it is no place to send anyone
-        shown.append({"label": entry.label, "url": url, "current": _current(request, entry)})
+        shown.append({"label": entry.label, "url": url, "current": _matched(request, entry)})
+    # The entry whose address fits this page best is the current one: the outage notice
+    # (/admin/news/noticetemplate/prevenir/) is the dashboard's, not its texts' (Réglages).
+    best = max((link["current"] for link in shown), default=0)
+    for link in shown:
+        link["current"] = bool(best) and link["current"] == best
     return shown
 
 
@@ -112,11 +122,15 @@ def settings_links(request: HttpRequest) -> list[dict]:
     return links(request, SETTINGS)
 
 
-def _current(request: HttpRequest, entry: Entry) -> bool:
-    if entry.url_name == "admin:index":
-        return request.path == reverse("admin:index")
-    prefixes = [entry.url()] + [_prefix(name) for name in entry.also_current]
-    return any(prefix and request.path.startswith(prefix) for prefix in prefixes)
+def _matched(request: HttpRequest, entry: Entry) -> int:
+    """Return how long a part of this page's address the entry's addresses fit (0: none)."""
+    index = reverse("admin:index")
+    if entry.url_name == "admin:index" and request.path == index:
+        return len(index)
+    prefixes = [_prefix(name) for name in entry.also_current]
+    if entry.url_name != "admin:index":
+        prefixes.append(entry.url())
+    return max((len(p) for p in prefixes if p and request.path.startswith(p)), default=0)
 
 
 def _prefix(url_name: str) -> str | None:

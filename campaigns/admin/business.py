@@ -1,5 +1,6 @@
 """Your business in Réglages: one page, the brand and the sender identity of every email."""
 
+from django import forms
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -7,6 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Business
 from crm.admin import ModelAdmin
+
+
+class ColourInput(forms.TextInput):
+    input_type = "color"
 
 
 @admin.register(Business)
@@ -25,6 +30,11 @@ class BusinessAdmin(ModelAdmin):
                              "social network is down."),
         }),
     )  # fmt: skip
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "brand_colour":  # a colour picked, not typed in hexadecimal
+            kwargs["widget"] = ColourInput
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def changelist_view(self, request, extra_context=None):
         # One business: its list is its page, created on the first visit.

@@ -33,7 +33,7 @@ def test_the_owner_exports_a_persons_data_then_erases_them(
     page.goto(f"{live_server.url}/admin/contacts/contact/{contact.pk}/change/")
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Exporter ses données (JSON)").click()
+        page.get_by_role("link", name="Toutes ses données", exact=False).click()
     data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert data["email"] == ADDRESS and data["consent_history"]
 
