@@ -9,6 +9,7 @@ knows a role by its `code`.
 
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
@@ -128,22 +129,69 @@ def by_code(code: str) -> Role | None:
 
 
 def set_role(user, role: Role | None, may_send: bool = False) -> None:
-    """Give the user `role` (None: no access to the admin), and the right to send or not.
+    """Give the user `role` alone (None: no access to the admin), and the right to send or not.
 
-    The right to send matters for Marketing only: the owner has it, a reader never.
+    Every group and permission the account held before is replaced. The right to send
+    matters for Marketing only: the owner has it, a reader never.
     """
     from django.contrib.auth.models import Group, Permission
 
-    user.groups.remove(*Group.objects.filter(name__in=[r.group for r in ROLES]))
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role.group))
+    user.groups.set([Group.objects.get(name=role.group)] if role else [])
     app_label, codename = SEND_CAMPAIGN.split(".")
     send = Permission.objects.get(content_type__app_label=app_label, codename=codename)
-    if role == MARKETER and may_send:
-        user.user_permissions.add(send)
-    else:
-        user.user_permissions.remove(send)
+    user.user_permissions.set([send] if role == MARKETER and may_send else [])
     user.is_staff = role is not None
     user.save(update_fields=["is_staff"])
     for cached in ("_carnet_groups", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
         user.__dict__.pop(cached, None)
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What an account holds: its role, its groups, the permissions given to it one by one."""
+
+    role: Role | None  # the first of ROLES it is in: the others give no more
+    groups: tuple[str, ...]
+    permissions: tuple  # of Permission, in Django's order (app, model, codename)
+    administrator: bool = False  # holds everything whatever its groups; no role changes that
+
+    @property
+    def particular(self) -> bool:
+        """Tell whether the account holds more than `set_role` gives: a second role, another
+        group, a permission of its own (Marketing's right to send aside), or no role at all
+        but some permission."""
+        if self.administrator:
+            return False
+        expected = {self.role.group} if self.role else set()
+        own = [p for p in self.permissions if not (self.role == MARKETER and _is_send(p))]
+        return set(self.groups) != expected or bool(own)
+
+
+def rights_of(user) -> Rights:
+    """Return what the account holds (an administrator's: the owner's, nothing particular)."""
+    if user.is_superuser:
+        return Rights(OWNER, (), (), administrator=True)
+    if not user.pk:
+        return Rights(None, (), ())
+    groups = tuple(sorted(group.name for group in user.groups.all()))
+    role = next((role for role in ROLES if role.group in groups), None)
+    return Rights(role, groups, tuple(user.user_permissions.all()))
+
+
+def may_send(user) -> bool:
+    """Tell whether the account holds the right to send, active or not (`has_perm` says no
+    for an account switched off, whose right must survive being switched on again)."""
+    from django.contrib.auth.models import Permission
+
+    if user.is_superuser or not user.pk:
+        return user.is_superuser
+    app_label, codename = SEND_CAMPAIGN.split(".")
+    held = Permission.objects.filter(Q(user=user) | Q(group__user=user))
+    return held.filter(content_type__app_label=app_label, codename=codename).exists()
+
+
+def _is_send(permission) -> bool:
+    from django.contrib.contenttypes.models import ContentType
+
+    kind = ContentType.objects.get_for_id(permission.content_type_id)  # cached
+    return f"{kind.app_label}.{permission.codename}" == SEND_CAMPAIGN

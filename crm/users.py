@@ -9,16 +9,65 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm import roles
 
 NO_ACCESS = "none"
+PARTICULAR = "particular"  # an account's groups and permissions, kept as they are
+ACTIONS = {
+    "view": pgettext_lazy("permission", "view"),
+    "add": pgettext_lazy("permission", "add"),
+    "change": pgettext_lazy("permission", "change"),
+    "delete": pgettext_lazy("permission", "delete"),
+}
 
 
 def _choices() -> list[tuple[str, str]]:
     shown = [(role.code, f"{role.label} — {role.description}") for role in roles.ROLES]
     return [*shown, (NO_ACCESS, _("No access — cannot log in to Carnet."))]
+
+
+def _particular_choice(rights: roles.Rights) -> str:
+    """Say what an account holds beyond the roles, and that another line replaces it."""
+    label, description = (
+        _("Particular rights (unchanged)"),
+        _("Saving keeps them exactly as they are; choosing another line replaces them all."),
+    )
+    return " ".join([f"{label} — {description}", *_held(rights)])
+
+
+def _held(rights: roles.Rights) -> list[str]:
+    in_roles = [str(role.label) for role in roles.ROLES if role.group in rights.groups]
+    others = [name for name in rights.groups if name not in {r.group for r in roles.ROLES}]
+    held = []
+    if in_roles:
+        sentence = ngettext("Role: %(names)s.", "Roles: %(names)s.", len(in_roles))
+        held.append(sentence % {"names": ", ".join(in_roles)})
+    if others:
+        sentence = ngettext("Group: %(names)s.", "Groups: %(names)s.", len(others))
+        held.append(sentence % {"names": ", ".join(others)})
+    if rights.permissions:
+        words = _permission_words(rights.permissions)
+        held.append(gettext("Given one by one: %(permissions)s.") % {"permissions": words})
+    return held
+
+
+def _permission_words(permissions) -> str:
+    """Name permissions in words: "contact (view, change), the right to send…"."""
+    by_model, own = {}, []
+    for permission in permissions:
+        kind = ContentType.objects.get_for_id(permission.content_type_id)  # cached
+        action, _sep, model = permission.codename.partition("_")
+        if action in ACTIONS and model == kind.model and kind.model_class():
+            name = str(kind.model_class()._meta.verbose_name)
+            by_model.setdefault(name, []).append(str(ACTIONS[action]))
+        else:
+            own.append(gettext(permission.name).lower())
+    words = [f"{name} ({', '.join(actions)})" for name, actions in by_model.items()]
+    return ", ".join(words + own)
 
 
 class RoleFields(forms.Form):
@@ -35,10 +84,20 @@ class RoleFields(forms.Form):
     )
 
     def show_role_of(self, user) -> None:
-        """Fill the fields from the account's groups; an administrator's stay as they are."""
-        role = roles.role_of(user) if user.pk else roles.VIEWER
-        self.initial["role"] = role.code if role else NO_ACCESS
-        self.initial["may_send"] = bool(user.pk) and user.has_perm(roles.SEND_CAMPAIGN)
+        """Fill the fields from the account's groups; an administrator's stay as they are.
+
+        An account holding more than one role gives (a permission of its own, another group,
+        two roles) is shown as it is, and saved unchanged keeps it all.
+        """
+        rights = roles.rights_of(user)
+        if rights.particular:
+            particular = (PARTICULAR, _particular_choice(rights))
+            self.fields["role"].choices = [particular, *_choices()]
+            self.initial["role"] = PARTICULAR
+        else:
+            role = rights.role if user.pk else roles.VIEWER
+            self.initial["role"] = role.code if role else NO_ACCESS
+        self.initial["may_send"] = roles.may_send(user)
         if user.is_superuser:
             for name in ("role", "may_send"):
                 self.fields[name].disabled = True
@@ -46,8 +105,21 @@ class RoleFields(forms.Form):
                 "The administrator's account, made when Carnet was installed: always an owner."
             )
 
+    def clean_may_send(self) -> bool:
+        """Refuse a change of the right to send that particular rights would not apply.
+
+        (`role`, declared first, is cleaned before this field.)
+        """
+        may_send = self.cleaned_data.get("may_send", False)
+        kept = self.cleaned_data.get("role") == PARTICULAR
+        if kept and may_send != self.initial.get("may_send"):
+            raise forms.ValidationError(
+                _("To change the right to send, choose a role: these rights stay as they are.")
+            )
+        return may_send
+
     def apply_role(self, user) -> None:
-        if not user.is_superuser:
+        if not user.is_superuser and self.cleaned_data["role"] != PARTICULAR:
             role = roles.by_code(self.cleaned_data["role"])
             roles.set_role(user, role, may_send=self.cleaned_data.get("may_send", False))
 
@@ -95,10 +167,15 @@ class UserAdmin(_OwnersOnly, auth_admin.UserAdmin):
     class Media:
         css = {"all": ("carnet/users.css",)}
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups", "user_permissions")
+
     @admin.display(description=_("role"))
     def role(self, user) -> str:
-        role = roles.role_of(user)
-        return str(role.label) if role else _("No access")
+        rights = roles.rights_of(user)
+        if rights.particular:
+            return _("Particular rights")
+        return str(rights.role.label) if rights.role else _("No access")
 
     def has_add_permission(self, request):
         return roles.is_owner(request.user) and super().has_add_permission(request)
