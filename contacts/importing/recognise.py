@@ -180,14 +180,49 @@ def _open_zip(name: str, opener: Callable[[], BinaryIO]) -> zipfile.ZipFile:
         raise damaged from e
     for info in archive.infolist():
         if info.file_size > _MAX_ARCHIVE_RATIO * max(info.compress_size, 1):
-            message = _("%(name)s: %(member)s expands too much (archive bomb?).")
-            raise UnreadableFile(message % {"name": name, "member": info.filename})
+            raise _too_large(name, archive, info.filename)
         if info.file_size > settings.IMPORT_MAX_MB * 1024 * 1024:
-            message = _("%(name)s: %(member)s is larger than %(size)d MB once decompressed.")
-            raise UnreadableFile(
-                message % {"name": name, "member": info.filename, "size": settings.IMPORT_MAX_MB}
-            )
+            raise _too_large(name, archive, info.filename, settings.IMPORT_MAX_MB)
     return archive
+
+
+_SHEET = re.compile(r"xl/worksheets/sheet(\d+)\.xml")
+
+
+def _too_large(name: str, archive: zipfile.ZipFile, member: str, size: int | None = None):
+    """Return the refusal of an archive's `member` over `size` MB once decompressed (None: one
+    that grows beyond reason), in the owner's words: a workbook's parts are no files of theirs
+    ("xl/worksheets/sheet1.xml" is the workbook's first sheet)."""
+    values = {"name": name, "member": member, "size": size}
+    if "xl/workbook.xml" not in archive.namelist():  # the archive's own files, by name
+        if size is None:
+            return UnreadableFile(
+                _("%(name)s: %(member)s expands too much (archive bomb?).") % values
+            )
+        message = _("%(name)s: %(member)s is larger than %(size)d MB once decompressed.")
+        return UnreadableFile(message % values)
+    if size is None:
+        message = _(
+            "%(name)s: this workbook grows far too large once decompressed (it may be damaged): "
+            "save it as CSV and import that file."
+        )
+    elif sheet := _SHEET.fullmatch(member):
+        values["number"] = int(sheet[1])
+        message = _(
+            "%(name)s: sheet %(number)d of the workbook is too large (over %(size)d MB once "
+            "decompressed): save it as CSV and import that file."
+        )
+    elif member.endswith("sharedStrings.xml"):
+        message = _(
+            "%(name)s: the texts of the workbook are too large (over %(size)d MB once "
+            "decompressed): save it as CSV and import that file."
+        )
+    else:
+        message = _(
+            "%(name)s: the workbook is too large (its formatting or formulas are over %(size)d MB "
+            "once decompressed): save it as CSV and import that file."
+        )
+    return UnreadableFile(message % values)
 
 
 def _archive_parts(name: str, archive: zipfile.ZipFile, forced: str) -> list[Part]:
@@ -366,10 +401,8 @@ def _check_workbook(part: Part, archive: zipfile.ZipFile) -> str:
     for info in archive.infolist():
         parsed_whole = info.filename != strings and "worksheets/" not in info.filename
         if parsed_whole and info.file_size > _MAX_WORKBOOK_PART:
-            message = _("%(name)s: %(member)s is larger than %(size)d MB once decompressed.")
-            raise UnreadableFile(
-                message
-                % {**_named(part), "member": info.filename, "size": _MAX_WORKBOOK_PART >> 20}
+            raise _too_large(
+                _named(part)["name"], archive, info.filename, _MAX_WORKBOOK_PART >> 20
             )
     return strings
 
