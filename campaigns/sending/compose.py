@@ -235,8 +235,9 @@ def to_django(message: Rendered, connection=None) -> EmailMultiAlternatives:
 def to_bytes(message: Rendered, eight_bit: bool) -> bytes:
     """Serialise the message as MIME, quickly: one multipart/alternative, text then HTML.
 
-    Django's EmailMessage takes about 2 ms to do this (this, some 40 µs); campaigns send
-    thousands of messages a second, so the SMTP path writes the few headers it needs itself.
+    Django's EmailMessage takes about ten times as long (2.2 ms against 0.19 ms, measured
+    side by side on a busy machine); campaigns send thousands of messages a second, so the
+    SMTP path writes the few headers it needs itself.
     tests/faults/test_mime.py holds it to what Django writes and the `email` package reads
     (strict policy), over arbitrary Unicode; where they differ, it is the faithful one:
     Django, and the standard library's own serialiser (policy.SMTP), write a subject
