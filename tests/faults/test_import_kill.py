@@ -113,9 +113,13 @@ def wait_for(condition, seconds: float, what: str):
     return found
 
 
-def kill_halfway(process_of, job_id: int) -> int:
-    """SIGKILL the process running the job once it wrote a chunk; return the chunks done."""
+def kill_halfway(process_of, job_id: int, into_next: float = 0.0) -> int:
+    """SIGKILL the process running the job once it wrote a chunk, `into_next` of a chunk's
+    time later (into the next chunk's reading or writing); return the chunks done."""
+    wait_for(lambda: _job(job_id).status == Status.RUNNING, 60, "the import's start")
+    started = time.monotonic()
     wait_for(lambda: _job(job_id).chunks_done >= 1, 60, "the import's first chunk")
+    time.sleep(into_next * (time.monotonic() - started))
     os.kill(process_of(), signal.SIGKILL)
     time.sleep(0.5)  # what it was writing is rolled back with its connection
     job = _job(job_id)
@@ -177,7 +181,7 @@ def test_a_whole_worker_killed_midway_the_task_delivered_again_finishes_the_impo
     first = processes(script=REDELIVERING_WORKER % "first")
     job = confirmed(book, alice)
     task = tasks.import_contacts.delay(job.pk)
-    kill_halfway(lambda: first.pid, job.pk)
+    kill_halfway(lambda: first.pid, job.pk, into_next=0.8)
     lease_ran_out(job.pk)  # a task delivered while the lease runs does nothing (it may live)
     second = processes(script=REDELIVERING_WORKER % "second")  # no beat: only the broker
     assert_as_if_run_once(job.pk, clean)
@@ -200,7 +204,7 @@ def test_the_command_killed_midway_and_run_again_ends_as_if_run_once(book, proce
     try:
         job_id = wait_for(lambda: ImportJob.objects.values_list("pk", flat=True).first(), 60,
                           "the command's job")  # fmt: skip
-        kill_halfway(lambda: killed.pid, job_id)
+        kill_halfway(lambda: killed.pid, job_id, into_next=0.5)
     finally:
         killed.kill()
         killed.wait()
