@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from contacts import tasks
-from contacts.importing import jobs, lease, store, uploads, write
+from contacts.importing import jobs, lease, pipeline, store, uploads, write
 from contacts.models import Contact, ImportJob
 from tests.faults.import_state import (
     confirmed,
@@ -72,9 +72,16 @@ def run_once(make_job) -> tuple[list, dict]:
     return found
 
 
+@pytest.mark.parametrize("reader", ["this process", "a process of its own"])
 def test_an_import_stopped_midway_is_resumed_by_the_beat_and_ends_as_if_run_once(
-    book, alice, queued, monkeypatch, client
+    book, alice, queued, monkeypatch, client, reader
 ):
+    children, from_child = [], pipeline._from_child
+    if reader == "a process of its own":  # as a large import's rows are read
+        monkeypatch.setattr(pipeline, "PROCESS_FROM_ROWS", 100)
+        monkeypatch.setattr(
+            pipeline, "_from_child", lambda spec: children.append(1) or from_child(spec)
+        )
     clean = run_once(lambda: confirmed(book, alice))
     job = confirmed(book, alice)
     with monkeypatch.context() as patch:
@@ -96,6 +103,7 @@ def test_an_import_stopped_midway_is_resumed_by_the_beat_and_ends_as_if_run_once
     with translation.override("fr"):
         page = client.get(reverse("admin:contacts_importjob_change", args=[job.pk]))
     assert "Reprise après une interruption" in page.content.decode()
+    assert len(children) == (3 if reader == "a process of its own" else 0)  # the runs read
 
 
 def test_a_task_delivered_again_takes_over_a_job_whose_lease_ran_out(book, alice, monkeypatch):
