@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from contacts.choices import ConsentBasis
+from contacts.choices import ConsentBasis, Network
 from contacts.importing.formats import FORMAT_CHOICES
 from contacts.importing.formats.spreadsheet import VOCABULARY
 
@@ -20,6 +20,7 @@ FIELD_LABELS = {
     "country": _("Country"),
     "notes": _("Notes"),
     "tags": _("Tags"),
+    **dict(Network.choices),  # a profile there: Instagram, Facebook… (its handle)
 }
 assert set(FIELD_LABELS) == set(VOCABULARY)
 

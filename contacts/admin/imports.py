@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts import tasks
 from contacts.admin import import_words
+from contacts.choices import Network
 from contacts.exporting import csv_writer
 from contacts.forms import FIELD_LABELS, UploadForm, basis_label
 from contacts.importing import background, uploads
@@ -153,16 +154,20 @@ class ImportJobAdmin(ModelAdmin):
     def _shown(self, part: dict) -> dict:
         """Return a previewed file (background._shown) with its format's name, its columns
         and whether to show profiles."""
-        keys = column_keys(part["columns"])
+        keys, networks = column_keys(part["columns"]), dict(Network.choices)
+        rows = [
+            {**line, "profiles": [(networks[n], v) for n, v in line["row"]["handles"].items()]}
+            for line in part["rows"]
+        ]
         return {
             "part": part,
-            "rows": part["rows"],
+            "rows": rows,
             "columns": [
                 (i, column, part["mapping"].get(key, ""))
                 for i, (column, key) in enumerate(zip(part["columns"], keys, strict=True))
             ],
             "format": import_words.format_names(part["format"]),
-            "with_profiles": any(line["row"]["handles"].get("linkedin") for line in part["rows"]),
+            "with_profiles": any(line["profiles"] for line in rows),
         }
 
     def _posted_mapping(self, request, shown: list[dict]) -> dict:

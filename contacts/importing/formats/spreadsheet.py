@@ -1,12 +1,14 @@
 """Spreadsheets typed by people (CSV, XLSX), whatever language their headers are in.
 
 The format is named after its file (csv, xlsx); the import page may change which contact
-field each column fills (the mapping), starting from the one Carnet guessed.
+field each column fills (the mapping), starting from the one Carnet guessed. A column may
+also hold a profile on a network (the Network's value names it: "instagram"…), stored as
+the contact's handle there, read as the networks' own exports are (clean.normalise_handle).
 """
 
 from functools import lru_cache
 
-from contacts.choices import Source
+from contacts.choices import Network, Source
 from contacts.importing.formats.columns import Record, column_keys, split_list
 from contacts.importing.row import Row
 
@@ -66,8 +68,17 @@ VOCABULARY = {
         "categories",
         "categorie",
     ],
+    Network.INSTAGRAM: ["instagram", "compte instagram", "insta", "profil instagram"],
+    Network.FACEBOOK: ["facebook", "profil facebook", "page facebook", "fb"],
+    Network.LINKEDIN: ["linkedin", "profil linkedin"],
+    Network.X: ["twitter", "x twitter", "compte x", "compte twitter"],
+    Network.MASTODON: ["mastodon", "compte mastodon"],
+    Network.TELEGRAM: ["telegram"],
+    Network.WHATSAPP: ["whatsapp"],
+    Network.SIGNAL: ["signal"],
+    Network.WEBSITE: ["site web", "site internet", "website"],
 }
-_KNOWN = {key: name for name, keys in VOCABULARY.items() for key in keys}
+_KNOWN = {key: str(name) for name, keys in VOCABULARY.items() for key in keys}
 
 
 # The fields that name a person: a file with none of them lists something else.
@@ -99,6 +110,9 @@ def read_record(record: Record, line: int, source: str = Source.CSV, mapping=Non
         name = mapping.get(key)
         if name == "tags":
             row.tags += split_list(value)
+        elif name in Network.values:
+            if value.strip():
+                row.handles.setdefault(name, value)
         elif name and value.strip() and not getattr(row, name):
             setattr(row, name, value)
     return row
