@@ -393,9 +393,10 @@ def confirmations(stack: Stack, args) -> None:
         when = f"{args.drain} s after the run"
     received = stack.sink.recipients
     twice = len(received) - len(set(received))
+    waiting = stack.redis.client().llen("celery")  # tasks the worker has not taken yet
     print(
         f"confirmation emails: {len(received)} received by the sink for {signups} sign-ups, "
-        f"{when}; {twice} received twice"
+        f"{when}; {twice} received twice; {waiting} tasks still queued in Redis"
     )
 
 
