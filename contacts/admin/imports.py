@@ -24,7 +24,7 @@ from crm.admin import ModelAdmin
 
 Status = ImportJob.Status
 PROGRESS_FIELDS = ("status", "rows_total", "rows_done", "created", "updated", "unchanged",
-                   "skipped", "errors")  # fmt: skip
+                   "skipped", "errors", "interruptions")  # fmt: skip
 
 
 @admin.register(ImportJob)
