@@ -48,7 +48,14 @@ class DryRun(Exception):
     """Raised to roll back a dry run's writes."""
 
 
-def prepare(
+def prepare(inputs: list[tuple[str, Path]], **options) -> ImportJob:
+    """Recognise the files and return an unsaved job for them; raise UnreadableFile."""
+    job, parts = _recognised(inputs, **options)
+    _close(parts)
+    return job
+
+
+def _recognised(
     inputs: list[tuple[str, Path]],
     *,
     forced: str = "auto",
@@ -56,10 +63,10 @@ def prepare(
     tags: Iterable[str] = (),
     update_existing: bool = True,
     by=None,
-) -> ImportJob:
-    """Recognise the files and return an unsaved job for them; raise UnreadableFile."""
+) -> tuple[ImportJob, list[recognise.Part]]:
+    """Return an unsaved job for the files, and their parts as recognition opened them."""
     parts = [part for name, path in inputs for part in recognise.open_parts(name, path, forced)]
-    return ImportJob(
+    job = ImportJob(
         file_names=", ".join(name for name, _ in inputs)[:1000],
         files=[[name, str(path)] for name, path in inputs],
         forced_format=forced,
@@ -70,6 +77,15 @@ def prepare(
         update_existing=update_existing,
         by=by,
     )
+    return job, parts
+
+
+def _close(parts: list[recognise.Part]) -> None:
+    """Close the parts' rows (a workbook whose rows were read closes with them; one never
+    read, when the garbage collector frees it)."""
+    for part in parts:
+        if part.rows is not None:
+            part.rows.close()
 
 
 def parts_of(job: ImportJob) -> list[recognise.Part]:
@@ -89,15 +105,18 @@ def _spec(job: ImportJob) -> pipeline.Spec:
     )
 
 
-def execute(job: ImportJob, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
+def execute(
+    job: ImportJob, progress: Callable[[ImportJob], None] | None = None, parts=None
+) -> ImportJob:
     """Import the job's files, or what an interrupted run left of them, holding the job;
-    save its counts and report with each chunk written."""
+    save its counts and report with each chunk written. `parts`: the job's files as this
+    run opened them already, none read yet (else they are opened here: once per run)."""
     if not job.runner:  # a new job (the command line); a task claimed its own
         lease.start(job)
     report = job.report if job.chunks_done else _new_report()
     try:
         with lease.held(job), collecting_new_objects_only():
-            _import(job, report, progress)
+            _import(job, report, progress, parts)
     except lease.Lost:  # another run took the job over: it finishes it
         return job
     except Exception as e:
@@ -118,15 +137,18 @@ def run(inputs: list[tuple[str, Path]], *, dry_run: bool = False, progress=None,
     """Recognise and import the files now (the command line), or finish the interrupted
     import of the same files; return the job. Raise lease.Busy if a live process imports
     them."""
-    job = prepare(inputs, **options)
-    if not dry_run:
-        return execute(lease.claim_same(job) or job, progress)
-    try:
-        with transaction.atomic():
-            execute(job, progress)
-            raise DryRun
-    except DryRun:
-        return job
+    job, parts = _recognised(inputs, **options)
+    try:  # imported from the parts recognition opened: a workbook is loaded once
+        if not dry_run:
+            return execute(lease.claim_same(job) or job, progress, parts)
+        try:
+            with transaction.atomic():
+                execute(job, progress, parts)
+                raise DryRun
+        except DryRun:
+            return job
+    finally:
+        _close(parts)
 
 
 def run_files(paths, **options) -> ImportJob:
@@ -219,13 +241,16 @@ def collecting_new_objects_only():
         gc.unfreeze()
 
 
-def _import(job: ImportJob, report: dict, progress) -> None:
+def _import(job: ImportJob, report: dict, progress, parts) -> None:
     spec = _spec(job)
-    parts = pipeline.open_parts(spec)
+    if parts is None:
+        parts = pipeline.open_parts(spec)
     report["parts"] = [{"file": part.name, "format": part.format} for part in parts]
     job.rows_total = sum(part.estimated_rows for part in parts)
     chunk = _Chunk(job, report, parts, [_write_options(job, part) for part in parts])
-    for number, batch in enumerate(pipeline.batches(spec, parts, job.rows_total), start=1):
+    # A workbook loaded here is read here: a reading process would load it again.
+    reading = 0 if any(map(_is_workbook, parts)) else job.rows_total
+    for number, batch in enumerate(pipeline.batches(spec, parts, reading), start=1):
         if number <= job.chunks_done:
             continue  # written by an interrupted run, with its counts and report
         chunk.write(number, batch)
@@ -233,6 +258,12 @@ def _import(job: ImportJob, report: dict, progress) -> None:
             store.refresh_statistics(*LOOKED_UP)
         if progress:
             progress(job)
+
+
+def _is_workbook(part: recognise.Part) -> bool:
+    """Tell whether the part is a workbook (an archive's other files are parts of their own)."""
+    with part.open() as f:
+        return f.read(4) == b"PK\x03\x04"
 
 
 class _Chunk:

@@ -161,8 +161,8 @@ def test_a_workbook_is_loaded_once_to_be_recognised_and_imported(tmp_path, monke
         openpyxl, "load_workbook", lambda *a, **k: loaded.append(1) or load(*a, **k)
     )
     job = jobs.run([("clients.xlsx", path)])
-    # Once to recognise it (jobs.prepare), once to import it (jobs.execute): four before.
-    assert (job.created, len(loaded)) == (40, 2)
+    # Once to recognise and import it (jobs.run): four before, then two.
+    assert (job.created, len(loaded)) == (40, 1)
     loaded.clear()
     background.read(ImportJob(files=[["clients.xlsx", str(path)]]))  # what the preview reads
     assert len(loaded) == 1
