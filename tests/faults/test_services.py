@@ -170,6 +170,8 @@ def assert_answered_well(pages: dict[str, tuple[int, str]]) -> None:
         if status == 503:
             assert UNAVAILABLE in html, f"{path}: not the French page: {html[:300]}"
             assert "Retry-After" in html.headers, path
+            policy = html.headers["Content-Security-Policy"]  # the page's own, kept
+            assert "style-src 'sha256-" in policy and "script-src" not in policy, path
             assert re.search(r'<html lang="fr">', html), path
 
 
