@@ -5,9 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format messages bench bench-send install install-test clean bench-dashboard bench-outage
-.PHONY: bench-faults
-.PHONY: bench-load
+.PHONY: run test lint format messages bench bench-send install install-test clean bench-dashboard bench-outage bench-faults bench-load
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Carnet needs Python 3.11 or newer"'
