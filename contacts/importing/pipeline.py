@@ -4,7 +4,8 @@ Reading a row (decoding, parsing, NFC, email and phone checks) costs about as mu
 as merging it into the database. For a large import a second process reads while this one
 merges, so that the two halves run on two cores; its batches come through a pipe, which
 holds at most one batch ahead, so memory stays bounded. Small imports are read here:
-starting a process would cost more than it saves.
+starting a process would cost more than it saves. So are workbooks, whatever their size:
+the process that recognised one has it loaded, and a workbook is never loaded twice.
 
     python -m contacts.importing.pipeline   (the child: a Spec in JSON on stdin; batches out)
 """
