@@ -133,6 +133,9 @@ class Signup(models.Model):
     mail_attempts = models.PositiveSmallIntegerField(_("failed tries"), default=0)
     mail_error = models.CharField(_("error"), max_length=500, blank=True)
     mailed_at = models.DateTimeField(_("email sent"), null=True, blank=True)
+    # Waiting: when the email is due (none: at sign-up); being handed over: when the
+    # worker's lease ends. The beat sends what a lost task left waiting (audience.signups).
+    mail_due_at = models.DateTimeField(_("email due"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("sign-up")

@@ -4,11 +4,14 @@
    and queues the confirmation email; nothing is created for an address already receiving
    the emails, nor past the rate limits (the visitor sees the same page either way).
 2. `send_confirmation()` (a Celery task) sends the email once, through the campaigns'
-   transports, with the link to /inscription/confirmer/<token>/.
+   transports, with the link to /inscription/confirmer/<token>/. A task never queued (the
+   broker out of reach) or lost (Redis restarted or flushed) is made up for by the beat:
+   `resend_confirmations()` sends what has waited over a minute.
 3. `confirm()` (the link's POST) makes the person a subscribed contact, basis consent,
    with the proof: form version and text, sign-up and confirmation times, IPs and browsers.
 """
 
+import logging
 import secrets
 import time
 from datetime import datetime, timedelta
@@ -17,6 +20,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -36,6 +40,9 @@ from contacts import consent
 from contacts.choices import ConsentBasis, ConsentMethod, EmailStatus, Source
 from contacts.erasure import address_hash
 from contacts.models import ConsentChange, Contact, ContactSource
+from crm.errors import service_outage
+
+logger = logging.getLogger(__name__)
 
 # (tries, seconds): a person signs up once; a household or a shop's tablet a few times.
 LIMIT_PER_IP = (10, 3600)
@@ -43,6 +50,12 @@ LIMIT_PER_IP = (10, 3600)
 LIMIT_PER_ADDRESS = (3, 86400)
 # How long a sign-up never confirmed is kept once its link has expired.
 UNCONFIRMED_KEPT_DAYS = 30
+# An email still waiting this long after it was due has lost its task: the beat sends it.
+RESEND_AFTER = timedelta(minutes=1)
+# How long a worker may take to hand an email over; past it, the worker is taken as gone.
+SENDING_LEASE = timedelta(minutes=10)
+# At most this many emails sent by one beat tick (the next tick sends the rest).
+RESEND_BATCH = 50
 
 
 def sign_up(form: SignupForm, proof: Proof) -> Signup | None:
@@ -60,10 +73,20 @@ def sign_up(form: SignupForm, proof: Proof) -> Signup | None:
         consent_text=wording.text(stamp.language), signed_up_at=proof.at,
         signup_ip=proof.ip, signup_user_agent=proof.user_agent,
     )  # fmt: skip
-    transaction.on_commit(
-        lambda: current_app.send_task("audience.tasks.send_confirmation", args=[signup.pk])
-    )
+    transaction.on_commit(lambda: _queue_confirmation(signup.pk))
     return signup
+
+
+def _queue_confirmation(signup_id: int) -> None:
+    """Queue the sign-up's email; with the broker out of reach, leave it to the beat."""
+    try:
+        current_app.send_task("audience.tasks.send_confirmation", args=[signup_id])
+    except Exception as error:
+        if not service_outage(error):
+            raise
+        # The sign-up is saved and the visitor thanked: resend_confirmations() sends it.
+        logger.warning("Sign-up %s: confirmation email not queued (%s); the beat will send it",
+                       signup_id, error)  # fmt: skip
 
 
 def within_limits(ip: str | None, email: str) -> bool:
@@ -103,21 +126,31 @@ def _wording(version: int) -> ConsentWording:
 
 
 def send_confirmation(signup_id: int) -> datetime | None:
-    """Send the sign-up's confirmation email once; return when to try again, if it must."""
-    # A conditional update claims it: a task delivered twice (acks late) sends once.
+    """Send the sign-up's confirmation email once; return when to try again, if it must.
+
+    At most once, as the campaigns: a conditional update claims the row, so a task delivered
+    twice (acks late), or the beat and a task at once, send once. A failure before the
+    handover (Redis, the database, the server out of reach) puts it back in the queue; a
+    worker that stopped during it leaves it uncertain, not sent again (`resend_confirmations`).
+    """
     claimed = Signup.objects.filter(pk=signup_id, mail_status=MailStatus.QUEUED).update(
-        mail_status=MailStatus.SENDING
+        mail_status=MailStatus.SENDING, mail_due_at=timezone.now() + SENDING_LEASE
     )
     if claimed != 1:
         return None
-    signup = Signup.objects.get(pk=signup_id)
-    come_back_at = RateLimiter().acquire()  # the campaigns' sending rate holds here too
-    if come_back_at is not None:
-        _set_mail(signup_id, MailStatus.QUEUED)
-        return come_back_at
-    transport = open_transport()
     try:
-        result = transport.send(confirmation_email(signup))
+        signup = Signup.objects.get(pk=signup_id)
+        come_back_at = RateLimiter().acquire()  # the campaigns' sending rate holds here too
+        if come_back_at is not None:
+            _set_mail(signup_id, MailStatus.QUEUED, mail_due_at=come_back_at)
+            return come_back_at
+        message = confirmation_email(signup)
+        transport = open_transport()
+    except Exception:
+        _set_mail(signup_id, MailStatus.QUEUED, mail_due_at=timezone.now())  # not handed over
+        raise
+    try:
+        result = transport.send(message)
     finally:
         transport.close()
     return _record(signup, result)
@@ -133,8 +166,11 @@ def _record(signup: Signup, result: Result) -> datetime | None:
             if attempts >= settings.CAMPAIGN_MAX_ATTEMPTS:
                 _set_mail(signup.pk, MailStatus.FAILED, result.error, mail_attempts=attempts)
                 return None
-            _set_mail(signup.pk, MailStatus.QUEUED, result.error, mail_attempts=attempts)
-            return timezone.now() + timedelta(seconds=settings.CAMPAIGN_RETRY_SECONDS * attempts)
+            wait = timedelta(seconds=settings.CAMPAIGN_RETRY_SECONDS * attempts)
+            retry_at = timezone.now() + wait
+            _set_mail(signup.pk, MailStatus.QUEUED, result.error, mail_attempts=attempts,
+                      mail_due_at=retry_at)  # fmt: skip
+            return retry_at
         case Outcome.UNCERTAIN:  # may have left: not sent again
             _set_mail(signup.pk, MailStatus.UNCERTAIN, result.error)
         case _:
@@ -146,6 +182,31 @@ def _set_mail(signup_id: int, status: str, error: str = "", **fields) -> None:
     Signup.objects.filter(pk=signup_id, mail_status=MailStatus.SENDING).update(
         mail_status=status, mail_error=error[:500], **fields
     )
+
+
+def resend_confirmations() -> int:
+    """Send the emails of pending sign-ups whose task was lost; return how many were tried.
+
+    Run by the beat: an email waiting over a minute past its time (never queued, the broker
+    being out of reach, or wiped from Redis) is sent here. One left "being handed over" past
+    its lease had its worker stop mid-way: it may have left, so it is not sent twice.
+    """
+    now = timezone.now()
+    Signup.objects.filter(mail_status=MailStatus.SENDING, mail_due_at__lt=now).update(
+        mail_status=MailStatus.UNCERTAIN, mail_error="worker stopped while handing it over"
+    )
+    late = now - RESEND_AFTER
+    due = pending().filter(
+        Q(mail_due_at__lt=late) | Q(mail_due_at=None, signed_up_at__lt=late),
+        mail_status=MailStatus.QUEUED,
+    )
+    ids = list(due.order_by("signed_up_at").values_list("pk", flat=True)[:RESEND_BATCH])
+    for signup_id in ids:
+        try:
+            send_confirmation(signup_id)  # a time to try again is in mail_due_at
+        except Exception:
+            logger.exception("Sign-up %s: confirmation email not sent", signup_id)
+    return len(ids)
 
 
 def confirmation_email(signup: Signup) -> Rendered:

@@ -23,3 +23,9 @@ def send_confirmation(self, signup_id: int) -> None:
 def forget_unconfirmed() -> None:
     """Delete the sign-ups never confirmed (daily, from the beat)."""
     signups.forget_unconfirmed()
+
+
+@shared_task
+def resend_confirmations() -> None:
+    """Send the confirmation emails whose task was lost or never queued (from the beat)."""
+    signups.resend_confirmations()
