@@ -333,6 +333,8 @@ CELERY_BEAT_SCHEDULE = {
     "imports": {"task": "contacts.tasks.resume_interrupted_imports", "schedule": 15.0},
     # Sign-ups never confirmed, a month after their link expired (audience.tasks).
     "signups": {"task": "audience.tasks.forget_unconfirmed", "schedule": 86400.0},
+    # Confirmation emails whose task was lost or never queued (audience.signups).
+    "signup-emails": {"task": "audience.tasks.resend_confirmations", "schedule": 30.0},
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
