@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts import tasks
@@ -136,8 +137,9 @@ class ImportJobAdmin(ModelAdmin):
         if request.method == "POST":
             job.mapping = self._posted_mapping(request, shown)
             if "confirm" not in request.POST:  # the mapping changed: read the rows again
-                job.report = {}
-                job.save(update_fields=["mapping", "report"])
+                # The reading's deadline (background.overdue) runs from now, not the upload.
+                job.report, job.started_at = {}, timezone.now()
+                job.save(update_fields=["mapping", "report", "started_at"])
                 transaction.on_commit(lambda: background.queue(job))
                 return redirect("admin:contacts_importjob_preview", job.pk)
             job.status, job.report = Status.PENDING, {}

@@ -99,3 +99,19 @@ def test_the_formats_offered_are_named_for_people_not_by_their_codes(client, ali
     page = client.get(reverse("admin:contacts_importjob_upload")).content.decode()
     assert '<option value="xlsx">Classeur Excel (.xlsx)</option>' in page
     assert '<option value="auto">Le reconnaître</option>' in page  # the first, so chosen
+
+
+def test_columns_changed_long_after_the_upload_are_read_again_not_failed(
+    client, draft, django_capture_on_commit_callbacks
+):
+    # The owner leaves the preview open for an hour, then changes a column: the new reading
+    # has its own deadline, the upload's does not count against it.
+    ImportJob.objects.filter(pk=draft.pk).update(
+        started_at=draft.started_at - background.READING_DEADLINE * 2
+    )
+    preview = reverse("admin:contacts_importjob_preview", args=[draft.pk])
+    with django_capture_on_commit_callbacks():
+        client.post(preview, {"refresh": "1", "map-0-0": "first_name"})
+    assert "Lecture de votre fichier…" in client.get(preview).content.decode()
+    draft.refresh_from_db()
+    assert draft.status == ImportJob.Status.DRAFT and Path(draft.files[0][1]).exists()
