@@ -216,8 +216,8 @@ def two_step_page(request: HttpRequest) -> HttpResponse:
         "title": _("Two-step login"),
         "form": form,
         "turning_on": turning_on,
-        "others": User.objects.filter(totpdevice__confirmed=True)
-        .exclude(pk=request.user.pk)
+        "others": _others(request)
+        .filter(totpdevice__confirmed=True)
         .order_by("username")
         .distinct(),
     }
@@ -228,10 +228,17 @@ def two_step_page(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "admin/carnet/two_step.html", context)
 
 
+def _others(request: HttpRequest):
+    """Return the accounts whose two-step login this owner may turn off: not their own, and
+    an administrator's only for an administrator (crm.users: nobody else changes theirs)."""
+    others = User.objects.exclude(pk=request.user.pk)
+    return others if request.user.is_superuser else others.filter(is_superuser=False)
+
+
 def _turn_off_for(request: HttpRequest, user_id: str) -> HttpResponse:
     """Turn off another account's two-step login: its owner lost the phone with the app."""
-    user = User.objects.filter(pk=user_id if user_id.isdigit() else None).first()
-    if user is not None and user != request.user:
+    user = _others(request).filter(pk=user_id if user_id.isdigit() else None).first()
+    if user is not None:
         TOTPDevice.objects.filter(user=user).delete()
         messages.success(
             request,

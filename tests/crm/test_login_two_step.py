@@ -11,6 +11,7 @@ import pytest
 import segno
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -215,3 +216,24 @@ def test_the_owner_turns_it_on_then_logs_in_with_the_code(
     page.click("input[type=submit]")
     page.wait_for_selector("#user-tools")
     assert page.url == f"{live_server.url}/admin/"
+
+
+def test_an_owner_cannot_turn_it_off_for_an_administrator(client, alice, bob):
+    # « Propriétaire » opens the page, but nobody but an administrator changes an
+    # administrator's account (crm.users): their second step stays.
+    from crm import roles
+
+    roles.set_role(bob, roles.OWNER)
+    carol = User.objects.create_user("carol", "carol@example.fr", PASSWORD, is_staff=True)
+    _turned_on(alice), _turned_on(carol)
+    client.force_login(bob)
+    url = reverse("admin:two_step")
+    others = visible_text(client.get(url).content.decode())
+    others = others.split("Autres comptes avec la connexion en deux étapes")[1]
+    assert "carol" in others and "alice" not in others
+
+    client.post(url, {"turn_off_for": alice.pk})
+    client.post(url, {"turn_off_for": carol.pk})
+
+    assert TOTPDevice.objects.filter(user=alice, confirmed=True).exists()
+    assert not TOTPDevice.objects.filter(user=carol).exists()
