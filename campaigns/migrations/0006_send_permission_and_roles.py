@@ -1,11 +1,24 @@
 """Sending is a permission of its own, and Carnet's three roles are groups (crm.roles)."""
 
+from itertools import count
+
 from django.db import migrations
 
 from crm import roles
 
 
 def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    alias = schema_editor.connection.alias
+    # A group made before roles and named as one keeps its members and permissions under
+    # another name: they were given that group's rights, not the role's (nor an owner's).
+    for role in roles.ROLES:
+        earlier = Group.objects.using(alias).filter(name=role.group).first()
+        if earlier is not None:
+            taken = set(Group.objects.using(alias).values_list("name", flat=True))
+            names = (f"{role.group} (avant les rôles{f' {n}' if n > 1 else ''})" for n in count(1))
+            earlier.name = next(name for name in names if name not in taken)
+            earlier.save(update_fields=["name"])
     # The permissions a fresh database has no rows for yet (Django writes them after the
     # last migration) reach the groups then: roles.sync_after_migrate runs after every migrate.
     roles.sync(
