@@ -178,7 +178,7 @@ def rights_of(user) -> Rights:
     return Rights(role, groups, tuple(user.user_permissions.all()))
 
 
-def may_send(user) -> bool:
+def holds_send_right(user) -> bool:
     """Tell whether the account holds the right to send, active or not (`has_perm` says no
     for an account switched off, whose right must survive being switched on again)."""
     from django.contrib.auth.models import Permission

@@ -97,7 +97,7 @@ class RoleFields(forms.Form):
         else:
             role = rights.role if user.pk else roles.VIEWER
             self.initial["role"] = role.code if role else NO_ACCESS
-        self.initial["may_send"] = roles.may_send(user)
+        self.initial["may_send"] = roles.holds_send_right(user)
         if user.is_superuser:
             for name in ("role", "may_send"):
                 self.fields[name].disabled = True
