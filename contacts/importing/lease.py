@@ -16,12 +16,12 @@ counts and report written with that chunk, so the database ends as if it had run
 
 import logging
 import secrets
-import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 
 from contacts.importing import uploads
 from contacts.models import ImportJob
+from crm.lib.lease import renewing
 
 logger = logging.getLogger(__name__)
 Status = ImportJob.Status
@@ -126,28 +127,14 @@ def held(job: ImportJob):
     if connection.in_atomic_block:  # a dry run: nobody else sees the job
         yield
         return
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=_renew, args=(job.pk, job.runner, stop), name=f"import-{job.pk}-lease"
-    )
-    thread.start()
-    try:
+    renew = partial(_renew, job.pk, job.runner)
+    with renewing(renew, settings.IMPORT_LEASE_SECONDS / 4, f"import-{job.pk}-lease"):
         yield
-    finally:
-        stop.set()
-        thread.join()
 
 
-def _renew(pk: int, runner: str, stop: threading.Event) -> None:
-    try:
-        while not stop.wait(settings.IMPORT_LEASE_SECONDS / 4):
-            try:
-                if not ImportJob.objects.filter(pk=pk, runner=runner).update(lease_until=expiry()):
-                    return  # taken over: the run notices at its next chunk
-            except DatabaseError as e:  # the next renewal may pass: the lease covers three
-                logger.warning("Import %s: its lease could not be renewed: %s", pk, e)
-    finally:
-        connection.close()  # this thread's own connection
+def _renew(pk: int, runner: str) -> bool:
+    """Renew the job's lease; False once taken over (the run notices at its next chunk)."""
+    return bool(ImportJob.objects.filter(pk=pk, runner=runner).update(lease_until=expiry()))
 
 
 def resume(jobs: QuerySet | None = None) -> list[int]:
