@@ -41,11 +41,13 @@ def send_batch(campaign_id: int) -> int:
     if ledger is None:
         return 0
     sender = _Sender(ledger, open_transport(), campaign)
-    try:
-        sender.send_all(composer)
-    finally:
-        ledger.close()
-        sender.transport.close()
+    # The lease holds while this process lives, however long a server takes to answer.
+    with ledger.renewing():
+        try:
+            sender.send_all(composer)
+        finally:
+            ledger.close()
+            sender.transport.close()
     if ledger.sent_contacts and campaign.sending_problem:
         Campaign.objects.filter(pk=campaign.pk).update(sending_problem="")  # solved
     return 0 if sender.gave_way else len(ledger.recipients)
@@ -107,9 +109,10 @@ class _Sender:
 
     def send_group(self, group: list, handed: set[int]):
         """Send a handed-over group; return when to resume if the batch must stop."""
-        # The group's sends are recorded after it, and its lease renewed only between
-        # messages: a send that stalls past the lease lets the reaper take the group back
-        # (unknown). Past half a lease, the rest of the group waits rather than go after it.
+        # The group's sends are recorded after it: past half a lease, the rest of the group
+        # waits for a later batch, so that what a crash could leave unknown (sent, not yet
+        # recorded) is what a slow server accepted in that time. (The lease itself holds:
+        # a thread renews it, however slow the server.)
         deadline = time.monotonic() + settings.CAMPAIGN_LEASE_SECONDS / 2
         waiting = set(handed)  # handed over, not yet sent: put back if we stop
         stop_until = None

@@ -10,15 +10,24 @@ The order of writes is what makes "never twice" hold (DESIGN.md, Sending):
    makes them `unknown`: never resent.
 A `claimed` row whose lease ran out was never handed over, so it goes back to pending.
 
-The lease is short (CAMPAIGN_LEASE_SECONDS, 40 s) and the worker renews it, for every row of
-its batch still claimed or being handed over, each sixth of a lease while it works: a dead
-worker's rows come back within a lease, a live one keeps them however long its batch (a
-single wait, a slow SMTP reply say, may last five sixths of a lease: EMAIL_TIMEOUT is 30 s).
+The lease is short (CAMPAIGN_LEASE_SECONDS, 40 s) and a thread of the worker's process renews
+it (crm/lib/lease.py), for every row of its batch still claimed or being handed over, each
+sixth of a lease while the batch runs: a dead worker's rows come back within a lease, a live
+one keeps them however long its batch, and however long one message takes (a slow server
+may answer each of its steps just before EMAIL_TIMEOUT, 30 s, many times a lease in all).
+
+Should the reaper take a row anyway (renewals failing for a whole lease), the worker still
+records the server's answer for that message: its claim token proves it handed the row
+over, once. Sent, refused (5xx) or uncertain are written for what they are; a 4xx, or a
+message that never left, puts the row back in the queue: the server did not take it, and
+nobody else can have sent it (an `unknown` row is never claimed, and the only other way
+out, a resend asked by the user, clears the token).
 """
 
 import enum
 import secrets
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -32,6 +41,7 @@ from campaigns.models import Campaign, Delivery
 from campaigns.sending.compose import Recipient
 from contacts.choices import EmailStatus
 from contacts.models import Contact
+from crm.lib import lease
 
 D = Delivery._meta.db_table
 C = Contact._meta.db_table
@@ -188,6 +198,7 @@ class Ledger:
         self._postgres = connection.vendor == "postgresql"
         self._cursor: psycopg.Cursor | None = None
         self._renewed = time.monotonic()  # the claim set the batch's lease
+        self._thread_renews = False  # True while renewing() runs its thread
 
     def hand_over(self, messages: list[tuple[int, str]]) -> set[int]:
         """Mark deliveries as being handed over, those still ours and mailable.
@@ -261,20 +272,48 @@ class Ledger:
         may, campaign = found or (False, None)  # no row: the campaign was deleted
         return bool(may), campaign
 
-    def keep_alive(self) -> None:
-        """Renew the lease of the batch's rows still in hand, once a sixth of a lease has passed.
+    @contextmanager
+    def renewing(self):
+        """Renew the batch's lease from a thread while the body runs, each sixth of a lease.
 
-        Called before each hand-over and each message: a worker that stops calling it (it
-        died) loses its rows within a lease. Only rows still ours and in hand: one the
-        reaper took back meanwhile (claim cleared, or made `unknown`) is not revived.
+        Within a transaction (a test's), no other connection sees the rows, and the renewal
+        is left to keep_alive(), between messages.
         """
-        if time.monotonic() - self._renewed < _renew_every():
+        if connection.in_atomic_block:
+            yield
             return
-        Delivery.objects.filter(
+        name = f"campaign-{self.campaign_id}-lease"
+        with lease.renewing(self.renew, _renew_every(), name):
+            self._thread_renews = True
+            try:
+                yield
+            finally:
+                self._thread_renews = False
+
+    def keep_alive(self) -> None:
+        """Renew the lease between messages once a sixth of a lease has passed, unless a
+        thread renews it (renewing())."""
+        if self._thread_renews or time.monotonic() - self._renewed < _renew_every():
+            return
+        self.renew()
+        self._renewed = time.monotonic()
+
+    def renew(self) -> bool:
+        """Renew the lease of the batch's rows still in hand; return whether any is.
+
+        Only rows still ours and in hand: one the reaper took back meanwhile (claim cleared,
+        or made `unknown`) is not revived. A row another transaction is writing is skipped,
+        not waited on (two statements locking the batch's rows in different orders could
+        deadlock): it is the worker's own write, which gives it a new lease or lets it go.
+        """
+        held = Delivery.objects.filter(
             pk__in=[r.delivery_id for r, _ in self.recipients], claim=self.token,
             status__in=[DeliveryStatus.CLAIMED, DeliveryStatus.SENDING],
-        ).update(lease_until=timezone.now() + _lease())  # fmt: skip
-        self._renewed = time.monotonic()
+        )  # fmt: skip
+        with transaction.atomic():
+            if unlocked(held).update(lease_until=timezone.now() + _lease()):
+                return True
+        return held.exists()
 
     def _server_cursor(self) -> psycopg.Cursor:
         """Return this batch's server-binding cursor on PostgreSQL (made once: it is hot)."""
@@ -323,28 +362,44 @@ class Ledger:
         self._requeue(delivery_id, until, error, attempts=None)
 
     def _requeue(self, delivery_id: int, until: datetime, error: str, attempts) -> None:
-        # Only a row still being handed over by us: one the reaper made unknown, or whose
-        # campaign was cancelled meanwhile (the reaper skips those), stays where it is.
+        # Only a row this worker handed over (see the top): one the reaper made unknown
+        # meanwhile too, since the server did not take it. A row the campaign's cancel or
+        # the user moved since is left where it is.
         fields = {"attempts": attempts} if attempts is not None else {}
-        self._mine(delivery_id).filter(status=DeliveryStatus.SENDING).update(
-            status=DeliveryStatus.PENDING, claim="", lease_until=None, error=error[:500],
-            next_attempt_at=until, **fields,
-        )  # fmt: skip
+        fields.update(status=DeliveryStatus.PENDING, claim="", lease_until=None,
+                      error=error[:500], next_attempt_at=until)  # fmt: skip
+        if self._answered(delivery_id).filter(status=DeliveryStatus.SENDING).update(**fields):
+            return
+        if self._answered(delivery_id).update(**fields):  # it was unknown: open again
+            from campaigns.services import move  # (services imports this module)
+
+            move(Campaign(pk=self.campaign_id), "reopen", finished_at=None)
 
     def fail(self, delivery_id: int, error: str) -> None:
-        self._close(delivery_id, DeliveryStatus.FAILED, error)
+        self._answered(delivery_id).update(
+            status=DeliveryStatus.FAILED, lease_until=None, error=error[:500]
+        )
 
     def bounced(self, delivery_id: int, error: str) -> None:
-        self._mine(delivery_id).update(
+        self._answered(delivery_id).update(
             status=DeliveryStatus.FAILED, lease_until=None, error=error[:500],
             bounced_at=timezone.now(),
         )  # fmt: skip
 
     def uncertain(self, delivery_id: int, error: str) -> None:
-        self._close(delivery_id, DeliveryStatus.UNKNOWN, error)
+        self._answered(delivery_id).update(
+            status=DeliveryStatus.UNKNOWN, lease_until=None, error=error[:500]
+        )
 
     def _close(self, delivery_id: int, status: str, error: str) -> None:
         self._mine(delivery_id).update(status=status, lease_until=None, error=error[:500])
+
+    def _answered(self, delivery_id: int):
+        """The row, if the server's answer to its message is still this worker's to write:
+        handed over by it, and `sending` still or made `unknown` by the reaper since."""
+        return self._mine(delivery_id).filter(
+            status__in=[DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN]
+        )
 
     def _mine(self, delivery_id: int):
         return Delivery.objects.filter(pk=delivery_id, claim=self.token)
