@@ -53,3 +53,5 @@ def _link_the_last_word(page: Page, editor, word: str) -> None:
     expect(button).not_to_have_class(re.compile(r"\bdisabled\b"))
     button.click()
     expect(page.locator("dialog[open]")).to_be_visible()
+    # django-prose-editor's dialogs speak the owner's language (its JavaScript catalogue).
+    expect(page.locator("dialog[open]")).to_contain_text("Modifier le lien")
