@@ -6,6 +6,7 @@
 3. Write it all with bulk inserts and one bulk update, in the caller's transaction.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -53,6 +54,8 @@ class Settings:
 
 @dataclass
 class Tally:
+    """What became of the rows written: each row is counted once, in one figure."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -70,10 +73,9 @@ def merge_rows(rows: list[Row], options: Settings, tally: Tally) -> None:
     companies = _named(
         Company, {r.company for s in slots for r in s.rows if r.company}, options.names
     )
-    for slot in slots:
-        for row in slot.rows:
-            _apply(slot, row, options, companies, tally)
-    _write(slots, options, tally, known)
+    brought = {id(row) for slot in slots for row in slot.rows
+               if _apply(slot, row, options, companies, tally)}  # fmt: skip
+    _write(slots, options, tally, known, brought)
 
 
 def _skip_existing(slots: list[Slot], options: Settings, tally: Tally) -> list[Slot]:
@@ -110,28 +112,31 @@ def _named(model, names: set[str], cache: dict) -> dict[str, Tag | Company]:
     return {n.lower(): cache[(model, n.lower())] for n in names}
 
 
-def _apply(slot: Slot, row: Row, options: Settings, companies: dict, tally: Tally) -> None:
+def _apply(slot: Slot, row: Row, options: Settings, companies: dict, tally: Tally) -> bool:
+    """Apply the row to its contact; return whether it changed one of the contact's fields."""
     contact = slot.contact
     if row is slot.rows[0] and slot.is_new:  # the contact was made of this row
-        slot.changed = True
+        slot.changed = changed = True
     else:
-        _fill(slot, row, tally)
+        changed = _fill(slot, row, tally)
     if row.company and contact.company_id is None:
         contact.company_id = companies[row.company.lower()].pk
-        slot.changed = True
-    _apply_consent(slot, row, options.basis)
+        slot.changed = changed = True
+    return _apply_consent(slot, row, options.basis) or changed
 
 
-def _fill(slot: Slot, row: Row, tally: Tally) -> None:
-    """Fill the contact's empty fields from the row; list the values that differ."""
-    contact = slot.contact
+def _fill(slot: Slot, row: Row, tally: Tally) -> bool:
+    """Fill the contact's empty fields from the row; list the values that differ. Return
+    whether a field was filled."""
+    contact, filled = slot.contact, False
     for name in FILLED_FIELDS:
         incoming, current = getattr(row, name), getattr(contact, name)
         if incoming and not current:
             setattr(contact, name, incoming)
-            slot.changed = True
+            slot.changed = filled = True
         elif not slot.is_new and name not in _KEPT_BESIDE and _differs(current, incoming):
             _note_conflict(tally, contact, name, current, incoming, row.line)
+    return filled
 
 
 # Kept beside the contact's own value, not in conflict with it: notes, and an address or
@@ -147,29 +152,32 @@ def _note_conflict(tally: Tally, contact, name: str, current, incoming, line: in
         )  # fmt: skip
 
 
-def _apply_consent(slot: Slot, row: Row, basis: str, blocked_only: bool = False) -> None:
-    """Apply what the row says of consent, if it speaks of this contact's own address."""
+def _apply_consent(slot: Slot, row: Row, basis: str, blocked_only: bool = False) -> bool:
+    """Apply what the row says of consent, if it speaks of this contact's own address;
+    return whether the contact's status or basis changed."""
     contact = slot.contact
     if not row.email or row.email.lower() != (contact.email or row.email).lower():
-        return
+        return False
     status, new_basis = consent.for_existing_contact(
         contact.email_status, contact.consent_basis, row, basis
     )
     if blocked_only and status not in consent.BLOCKED_STATUSES:
-        return
-    if (status, new_basis) != (contact.email_status, contact.consent_basis):
-        contact.email_status, contact.consent_basis = status, new_basis
-        slot.changed = True
-        if row.proof:
-            slot.proofs.append(row.proof)
-            slot.proof_at, slot.proof_ip = row.proof_at, row.proof_ip
+        return False
+    if (status, new_basis) == (contact.email_status, contact.consent_basis):
+        return False
+    contact.email_status, contact.consent_basis = status, new_basis
+    slot.changed = True
+    if row.proof:
+        slot.proofs.append(row.proof)
+        slot.proof_at, slot.proof_ip = row.proof_at, row.proof_ip
+    return True
 
 
 def _differs(current: str, incoming: str) -> bool:
     return bool(incoming) and current.lower() != incoming.lower()
 
 
-def _write(slots: list[Slot], options: Settings, tally: Tally, known: dict) -> None:
+def _write(slots: list[Slot], options: Settings, tally: Tally, known: dict, brought: set) -> None:
     now = store.db_now()
     new = [s for s in slots if s.is_new]
     for slot, pk in zip(new, store.new_ids(Contact, len(new)), strict=True):
@@ -180,15 +188,46 @@ def _write(slots: list[Slot], options: Settings, tally: Tally, known: dict) -> N
         [s.contact for s in existing if s.changed],
         [*FILLED_FIELDS, "company", "email_status", "consent_basis"],
     )
-    links_added = _write_links(slots, options, known, now)
+    added, tags = _write_links(slots, options, known, now)
+    links_added = {item[0] for items in added.values() for item in items}
     store.insert(ConsentEvent, consent.COLUMNS, _consent_records(slots, options.change, now))
     # The timeline shows where each contact came from through its sources (ContactSource
     # rows, dated): no activity row per imported contact.
-    touched = [s for s in existing if s.changed or s.contact.pk in links_added]
+    touched = {s.contact.pk for s in existing if s.changed or s.contact.pk in links_added}
     tally.duplicates += _probable_duplicates(new) + _rivals(new)
-    tally.created += len(new)
-    tally.updated += len(touched)
-    tally.unchanged += len(existing) - len(touched)
+    # Only a contact named by several rows of the chunk needs to know whose its links are.
+    repeated = len(slots) < sum(len(s.rows) for s in slots)
+    row_links = _links_written(added, tags) if repeated else None
+    for slot in slots:
+        _count_rows(slot, slot.is_new or slot.contact.pk in touched, brought, row_links, tally)
+
+
+def _count_rows(slot: Slot, touched: bool, brought: set[int], row_links, tally: Tally) -> None:
+    """Count each of the slot's rows once, in one figure. A contact named by one row counts
+    it as what became of the contact (created, completed or unchanged). Named by several
+    (the same person again in the file), the row it was made of counts as created, and a
+    row completes it if it filled a field or changed its consent, or if one of the links
+    written (a tag, a profile, a further address...) is its own, given by no row before it;
+    else the row is unchanged.
+
+    (A contact's rows were counted once together: a file naming someone twice had a row
+    counted nowhere.) An existing contact left alone (--on-duplicate skip) has no rows
+    here: they were counted as skipped.
+    """
+    if len(slot.rows) < 2:  # most contacts
+        kind = "created" if slot.is_new else "updated" if touched else "unchanged"
+        setattr(tally, kind, getattr(tally, kind) + len(slot.rows))
+        return
+    given: set[tuple] = set()
+    for index, row in enumerate(slot.rows):
+        links = row_links(slot, row)
+        if index == 0 and slot.is_new:
+            tally.created += 1
+        elif id(row) in brought or not links <= given:
+            tally.updated += 1
+        else:
+            tally.unchanged += 1
+        given |= links
 
 
 def _probable_duplicates(new: list[Slot]) -> list[dict]:
@@ -306,8 +345,9 @@ def _nothing_beside(row: Row, own: set[tuple]) -> bool:
     )
 
 
-def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[int]:
-    """Add the tags, sources, handles and keys the rows bring; return who gained some."""
+def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> tuple[dict, dict]:
+    """Add the tags, sources, handles and keys the rows bring; return those added, by kind,
+    and the tags by name folded."""
     for slot in slots:
         for row in slot.rows:
             row.tags = [*row.tags, *options.extra_tags]
@@ -328,7 +368,28 @@ def _write_links(slots: list[Slot], options: Settings, known: dict, now) -> set[
     store.insert(Handle, ["contact_id", "network", "value"], sorted(added["handle"]))
     store.insert(ExternalKey, ["contact_id", "source", "key"], sorted(added["key"]))
     store.insert(ContactPoint, POINT_COLUMNS, sorted(added["point"]))
-    return {item[0] for items in added.values() for item in items}
+    return added, tags
+
+
+def _links_written(added: dict, tags: dict) -> Callable[[Slot, Row], set[tuple]]:
+    """Return a function giving the links written of those a slot's row brings."""
+    points = {("point", c, kind, value.lower()) for c, kind, value, *_ in added["point"]}
+    written = {(kind, *item) for kind, items in added.items() if kind != "point" for item in items}
+    written |= points  # a point is told by its value folded, whatever its label
+    tag_ids = {name: tag.pk for name, tag in tags.items()}
+
+    def row_links(slot: Slot, row: Row) -> set[tuple]:
+        pk = slot.contact.pk
+        links = {("tag", pk, tag_ids[t.lower()]) for t in row.tags}
+        links |= {("source", pk, row.source), ("key", pk, row.source, row.external_key)}
+        links |= {("handle", pk, n, v) for n, v in row.handles.items()}
+        values = [("email", v.lower()) for v in row.emails()]
+        values += [("phone", v) for v in row.phones()]
+        values += [(kind, value.lower()) for kind, value in row.not_understood]
+        links |= {("point", pk, kind, value[:_POINT_VALUE].lower()) for kind, value in values}
+        return links & written
+
+    return row_links
 
 
 def _claimable(added: dict, had: dict, known: dict) -> tuple[list, list]:
