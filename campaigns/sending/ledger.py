@@ -90,12 +90,15 @@ WHERE id = %s {_may_send(kind)}"""
 
 
 # The same conditions, read again right before each message of a group leaves (and when
-# a row was not handed over, to say why). The campaign is always found while its rows
-# are; a contact deleted since is not, which reads as "may not".
+# a row was not handed over, to say why), with whether the row is still this batch's: a
+# worker frozen past its lease whose row the owner has since resent (the token cleared)
+# must not send it too. The campaign is always found while its rows are; a contact
+# deleted since is not, which reads as "may not".
 def _still(kind: str) -> str:
     return f"""
-SELECT c.email = %s AND {_rule(kind)}, k.status
-FROM {K} k LEFT JOIN {C} c ON c.id = %s WHERE k.id = %s
+SELECT c.email = %s AND {_rule(kind)}, k.status,
+       d.claim = %s AND d.status IN ('sending', 'unknown')
+FROM {K} k LEFT JOIN {C} c ON c.id = %s LEFT JOIN {D} d ON d.id = %s WHERE k.id = %s
 """
 
 
@@ -251,7 +254,11 @@ class Ledger:
         over is honoured, at the cost of one round trip and no disk wait.
         """
         self.keep_alive()
-        may, campaign = self._still(recipient.email, recipient.contact_id)
+        may, campaign, ours = self._still(
+            recipient.email, recipient.contact_id, recipient.delivery_id
+        )
+        if not ours:
+            return HandOver.LOST
         if campaign != CampaignStatus.SENDING:
             return HandOver.STOPPED
         if not may:
@@ -259,9 +266,12 @@ class Ledger:
             return HandOver.SKIPPED
         return HandOver.HANDED
 
-    def _still(self, email: str, contact_id: int | None) -> tuple[bool, str | None]:
-        """Return whether the contact may still receive it, and the campaign's status."""
-        params = [email, contact_id, self.campaign_id]
+    def _still(
+        self, email: str, contact_id: int | None, delivery_id: int
+    ) -> tuple[bool, str | None, bool]:
+        """Return whether the contact may still receive it, the campaign's status, and
+        whether the row is still this batch's, handed over."""
+        params = [email, self.token, contact_id, delivery_id, self.campaign_id]
         if self._postgres:
             cursor = self._server_cursor().execute(self.statements.still, params, prepare=True)
             found = cursor.fetchone()
@@ -269,8 +279,8 @@ class Ledger:
             with connection.cursor() as cursor:
                 cursor.execute(self.statements.still, params)
                 found = cursor.fetchone()
-        may, campaign = found or (False, None)  # no row: the campaign was deleted
-        return bool(may), campaign
+        may, campaign, ours = found or (False, None, False)  # no row: the campaign was deleted
+        return bool(may), campaign, bool(ours)
 
     @contextmanager
     def renewing(self):
@@ -331,7 +341,7 @@ class Ledger:
         )
         if row is None or row["claim"] != self.token or row["status"] != DeliveryStatus.CLAIMED:
             return HandOver.LOST
-        may, campaign = self._still(row["email"], row["contact_id"])
+        may, campaign, _handed = self._still(row["email"], row["contact_id"], delivery_id)
         if campaign != CampaignStatus.SENDING:
             return HandOver.STOPPED
         if may:  # the campaign was paused and resumed in between: try later

@@ -81,6 +81,24 @@ def test_a_slow_worker_may_still_record_the_send_the_reaper_called_unknown(audie
     assert (row.status, row.esp_message_id) == ("sent", "esp-1")
 
 
+def test_a_frozen_worker_sends_nothing_the_owner_has_resent_meanwhile(audience):
+    """Frozen past its lease (SIGSTOP, a paused machine), the reaper called its row unknown
+    and the owner resent it: when the worker wakes, its last check finds the row not its
+    own any more, and it leaves it to the new send."""
+    campaign = started()
+    ledger = claim(campaign.pk, 1)
+    recipient, _attempts = ledger.recipients[0]
+    assert ledger.hand_over([(recipient.delivery_id, "<1@x>")]) == {recipient.delivery_id}
+    assert ledger.check(recipient) is HandOver.HANDED
+    expire_leases()
+    reap()
+    assert ledger.check(recipient) is HandOver.HANDED  # unknown, still its own to send
+    Delivery.objects.filter(pk=recipient.delivery_id).update(
+        status="pending", claim="", lease_until=None
+    )  # what "resend unknown" does
+    assert ledger.check(recipient) is HandOver.LOST
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_same_task_run_twice_at_once_sends_nothing_twice(smtp, settings):
     """A redelivered batch task runs beside the original: each takes rows of its own."""
