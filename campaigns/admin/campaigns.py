@@ -19,10 +19,20 @@ from crm.admin import ModelAdmin
 EDITABLE = {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED}
 # What makes messages leave: these need the right to send, not only to edit (crm.roles).
 SENDING_ACTIONS = {"schedule", "send_now", "resume", "resend_unknown"}
+# A campaign set to leave, leaving or paused is in the hands of who may send: any move of it
+# (pause, resume, cancel, resend) needs the right to send (README, "Roles").
+SET_TO_LEAVE = {CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.PAUSED}
 
 
 def may_send(request) -> bool:
     return request.user.has_perm(roles.SEND_CAMPAIGN)
+
+
+def may_move(request, campaign: Campaign, action: str) -> bool:
+    """Tell whether the user may make `action` (a status move) on the campaign."""
+    if action in SENDING_ACTIONS or (action in views.MOVES and campaign.status in SET_TO_LEAVE):
+        return may_send(request)
+    return True
 
 
 def _frozen(request, campaign: Campaign) -> bool:
@@ -146,6 +156,8 @@ class CampaignAdmin(ModelAdmin):
         campaign = Campaign.objects.filter(pk=object_id).first()
         extra = views.status_context(campaign) if campaign else {}
         extra["may_send"] = may_send(request)
+        # Pausing or cancelling what is set to leave: who may send only (act_view).
+        extra["may_move"] = bool(campaign) and may_move(request, campaign, "cancel")
         if campaign and _frozen(request, campaign):
             # Nothing on it can change any more: no button may pretend otherwise.
             extra.update(show_save=False, show_save_and_continue=False,
@@ -167,7 +179,7 @@ class CampaignAdmin(ModelAdmin):
 
     def act_view(self, request, pk, action):
         campaign = self._campaign(request, pk, change=True)
-        if action in SENDING_ACTIONS and not may_send(request):
+        if not may_move(request, campaign, action):
             raise PermissionDenied
         if request.method == "POST":
             views.act(request, campaign, action)

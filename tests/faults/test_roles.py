@@ -287,16 +287,57 @@ def test_marketing_without_the_right_to_send_neither_sends_schedules_nor_warns(c
     change = reverse("admin:campaigns_campaign_change", args=[draft.pk])
     mathis.post(change, {"subject": "Autre chose", "name": draft.name})
     assert Campaign.objects.get(pk=draft.pk).subject == draft.subject
-    assert _act(mathis, draft, "pause").status_code == 302  # stopping is allowed
-    assert _status(draft) == "paused"
-    assert _act(mathis, draft, "resume").status_code == 403
-    assert _act(mathis, draft, "resend_unknown").status_code == 403
-    assert _status(draft) == "paused"
+    for action in ("pause", "cancel", "resume", "resend_unknown"):  # see below
+        assert _act(mathis, draft, action).status_code == 403, action
+    assert _status(draft) == "scheduled"
     outage = reverse("admin:outage_notice")
     assert mathis.get(outage).status_code == 403
     assert mathis.post(outage, {"language": "fr"}).status_code == 403
     assert not Campaign.objects.filter(kind="outage").exists()
     assert "outage-button" not in mathis.get(reverse("admin:index")).text
+
+
+MOVES = ("pause", "cancel", "resume", "resend_unknown")
+BUTTONS = ("pause-button", "cancel-button", "resume-button", "resend-unknown-button")
+
+
+def _set_to(campaign: Campaign, status: str) -> None:
+    """Put the campaign in `status` as an owner would have (scheduled, then paused or sent)."""
+    services.schedule(campaign, timezone.now() + timezone.timedelta(days=1))
+    if status == "paused":
+        services.pause(campaign)
+    elif status == "sending":
+        Campaign.objects.filter(pk=campaign.pk).update(status="sending", started_at=timezone.now())
+    campaign.refresh_from_db()
+    assert campaign.status == status
+
+
+@pytest.mark.parametrize("status", ["scheduled", "sending", "paused"])
+def test_a_campaign_set_to_leave_is_read_only_to_who_may_not_send(cast, draft, status):
+    """README, "Roles": no move of it (pause, cancel, resume, resend) without the right to
+    send; no button offers one; a POST is refused with 403 and changes nothing."""
+    _set_to(draft, status)
+    mathis, sarah = as_(cast["mathis"]), as_(cast["sarah"])
+    change = reverse("admin:campaigns_campaign_change", args=[draft.pk])
+    page = mathis.get(change).text
+    assert draft.name in page
+    assert [button for button in BUTTONS if button in page] == []
+    for action in MOVES:
+        assert _act(mathis, draft, action).status_code == 403, action
+        assert _status(draft) == status, action
+    offered = {button for button in BUTTONS if button in sarah.get(change).text}
+    assert "cancel-button" in offered
+    assert ("resume-button" if status == "paused" else "pause-button") in offered
+    assert _act(sarah, draft, "cancel").status_code == 302
+    assert _status(draft) == "cancelled"
+
+
+def test_marketing_cancels_its_own_draft(cast, draft):
+    mathis = as_(cast["mathis"])
+    page = mathis.get(reverse("admin:campaigns_campaign_change", args=[draft.pk])).text
+    assert "cancel-button" in page and "pause-button" not in page
+    assert _act(mathis, draft, "cancel").status_code == 302
+    assert _status(draft) == "cancelled"
 
 
 def test_no_invitation_leaves_without_the_right_to_send(cast, draft):
