@@ -16,8 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from campaigns import services
@@ -28,18 +27,22 @@ from campaigns.sending.compose import Composer, Recipient
 from campaigns.sending.transports import open_transport
 from contacts.models import Contact, Segment, Tag
 
+# The messages are lazy: translated when shown, in the user's language, not at import.
 MOVES = {
-    "pause": (services.pause, _("The campaign is paused.")),
-    "resume": (services.resume, _("The campaign is resumed.")),
-    "cancel": (services.cancel, _("The campaign is cancelled.")),
-    "resend_unknown": (services.resend_unknown, _("The messages of unknown outcome are queued.")),
+    "pause": (services.pause, gettext_lazy("The campaign is paused.")),
+    "resume": (services.resume, gettext_lazy("The campaign is resumed.")),
+    "cancel": (services.cancel, gettext_lazy("The campaign is cancelled.")),
+    "resend_unknown": (
+        services.resend_unknown,
+        gettext_lazy("The messages of unknown outcome are queued."),
+    ),
 }
 
 
 # Whether a campaign is on the news page: the owner may change it once it is sent, too.
 PUBLISHING = {
-    "publish": (True, _lazy("The campaign is on your news page.")),
-    "unpublish": (False, _lazy("The campaign is no longer on your news page.")),
+    "publish": (True, gettext_lazy("The campaign is on your news page.")),
+    "unpublish": (False, gettext_lazy("The campaign is no longer on your news page.")),
 }
 
 
@@ -94,7 +97,7 @@ class ContactChooser(forms.Form):
 
     contact = forms.ModelChoiceField(
         Contact.objects.all(),
-        label=_lazy("Preview as"),
+        label=gettext_lazy("Preview as"),
         widget=AutocompleteSelect(Delivery._meta.get_field("contact"), admin.site),
     )
 
