@@ -1,5 +1,8 @@
 """What a visitor sees when Carnet cannot answer: a page in their language, never a traceback.
 
+A refusal (a page the account may not open, a form whose CSRF token failed) gets the 403
+page, in the same look, with a way back to the admin for a member of the team.
+
 The database or Redis out of reach (restarting, a network cut) is a service's outage, not
 a bug: the page says so, with 503 and Retry-After, so that browsers, mail programs posting
 a one-click unsubscribe and ESPs retrying a webhook come back. Any other error gets the
@@ -61,8 +64,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return _page("500.html", status=500)
 
 
-def _page(template: str, status: int) -> HttpResponse:
-    html = loader.get_template(template).render({"style": mark_safe(STYLE)})
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Answer a refusal (Django's handler403): 403, in the user's language."""
+    return _page("403.html", status=403, request=request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Answer a form refused for its CSRF token (CSRF_FAILURE_VIEW; Django logs `reason`)."""
+    return _page("403.html", status=403, request=request, csrf=True)
+
+
+def _page(
+    template: str, status: int, request: HttpRequest | None = None, **context
+) -> HttpResponse:
+    """Render an error page; with the request (a refusal: the services answer) for its user."""
+    html = loader.get_template(template).render({"style": mark_safe(STYLE), **context}, request)
     response = HttpResponse(html, status=status)
     response.headers["Content-Security-Policy"] = POLICY
     response.headers["Cache-Control"] = "no-store"
