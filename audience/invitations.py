@@ -142,6 +142,7 @@ def send(invitation: Campaign) -> int:
     Raise ValidationError when its text cannot be sent (it must keep its button).
     """
     invitation.full_clean()  # Campaign.clean(): its button must still be there
+    services.require_business()  # its bottom says who invites, as the law asks
     if not services.audience(invitation).exists():
         return 0
     if invitation.pk is None:

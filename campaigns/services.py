@@ -8,13 +8,14 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.choices import CAMPAIGN_MOVES, CampaignKind, CampaignStatus, DeliveryStatus
-from campaigns.models import Campaign, Delivery
+from campaigns.models import Business, Campaign, Delivery
 from campaigns.sending.ledger import unlocked
 from contacts.choices import EmailStatus
 from contacts.models import Contact, Segment, Tag
@@ -97,6 +98,8 @@ def move(campaign: Campaign, action: str, **fields) -> bool:
 
 def refusal_to_schedule(campaign: Campaign, at) -> str:
     """Say why the campaign cannot be scheduled at `at` (None: now), or return ''."""
+    if refusal := business_refusal():
+        return refusal
     if at is not None and at < timezone.now() - timedelta(minutes=1):
         return _("This date is past: choose one to come, or send now.")
     if not audience(campaign).exists():
@@ -107,6 +110,28 @@ def refusal_to_schedule(campaign: Campaign, at) -> str:
             )
         return _("Nobody may receive this campaign today: check its tags and segments.")
     return ""
+
+
+def business_refusal() -> str:
+    """Say what « Your business » still lacks for any email to go out, or return ''.
+
+    Every email says at its bottom who sends it and where to write to them, as the law asks
+    (Business.missing() lists what is left empty): none leaves without it, not even an
+    outage notice, whose readers must know who warns them.
+    """
+    missing = Business.load().missing()
+    if not missing:
+        return ""
+    return _(
+        "“Your business” is missing: %(fields)s. The law asks every email to say who sends "
+        "it and where to write to them: fill it in (Settings › Your business), then send."
+    ) % {"fields": ", ".join(missing)}
+
+
+def require_business() -> None:
+    """Raise ValidationError, saying what is missing, while « Your business » is incomplete."""
+    if refusal := business_refusal():
+        raise ValidationError(refusal)
 
 
 def schedule(campaign: Campaign, at=None) -> bool:

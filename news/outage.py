@@ -84,6 +84,8 @@ def send(language: str, subject: str = "", html: str = "", user=None) -> Campaig
 
 
 def _refuse_if_busy() -> None:
+    if refusal := services.business_refusal():
+        raise Refused(refusal)
     if in_progress() is not None:
         raise Refused(_("A notice is being sent already: wait until it is sent."))
     if not audience_count():

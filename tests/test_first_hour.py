@@ -202,6 +202,21 @@ class _Links(HTMLParser):
             self.found.append({name: value or "" for name, value in attrs})
 
 
+def _fill_in_the_business(page: Page) -> None:
+    """The send step says what « Votre entreprise » lacks; the owner fills it in, comes back."""
+    campaign_url = page.url
+    expect(page.locator("#campaign-business-missing")).to_contain_text("adresse postale")
+    with page.expect_navigation():
+        page.click("#campaign-business-link")
+    page.fill("#id_name", "Boulangerie Lefèvre")
+    page.fill("#id_postal_address", "12 rue des Granges, 25000 Besançon")
+    with page.expect_navigation():
+        page.click("input[name=_save]")
+    page.goto(campaign_url)
+    expect(page.locator("#campaign-panel")).to_be_visible()
+    expect(page.locator("#campaign-business-missing")).to_have_count(0)
+
+
 def _schedule_and_watch(page: Page, smtp) -> None:
     next_step = page.get_by_role("link", name=re.compile("Étape suivante"))
     # Scrolled to first, as the owner would: clicked while below the fold, it did not
@@ -210,6 +225,7 @@ def _schedule_and_watch(page: Page, smtp) -> None:
     with page.expect_navigation():
         next_step.click()
     expect(page).to_have_url(re.compile(r"/change/#campaign-panel$"))
+    _fill_in_the_business(page)
     smtp.delay_seconds = 1  # slow enough to watch the campaign go
     # A date to the minute: the current one is due at once, so beat starts it now.
     paris_now = datetime.now(ZoneInfo("Europe/Paris"))

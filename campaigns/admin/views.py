@@ -53,6 +53,7 @@ def status_context(campaign: Campaign) -> dict:
         "done": counters["total"] - counters["pending"],
         "time_zone": timezone.get_current_timezone_name(),
         "editable": campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED),
+        "business_refusal": services.business_refusal(),  # the panel warns before a send
         "audience_count": services.audience(campaign).count()
         if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
         else None,

@@ -7,7 +7,7 @@ from django.core.cache import cache
 
 from audience.forms import Stamp
 from tests.campaigns.conftest import processes, smtp  # noqa: F401 (fixtures used here too)
-from tests.helpers import save_business
+from tests.helpers import business_filled_in, save_business  # noqa: F401 (autouse)
 
 PERSON = {"email": "lea.martin@exemple.fr", "first_name": "Léa", "last_name": "Martin",
           "phone": "06 12 34 56 78", "consent": "on"}  # fmt: skip

@@ -9,7 +9,7 @@ from campaigns.models import Campaign
 from crm.celery import app as celery_app
 from tests.campaigns.smtp import start_smtp
 from tests.contacts.factories import make_contact
-from tests.helpers import database_url, start_celery, stop
+from tests.helpers import business_filled_in, database_url, start_celery, stop  # noqa: F401 (autouse)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ SHOTS = "docs/screenshots"
 def test_the_owner_composes_with_the_editor_and_previews_on_a_phone(
     live_server, page, alice, audience
 ):
-    Business.objects.create(name="Boulangerie Lefèvre", postal_address="25000 Besançon")
+    Business(name="Boulangerie Lefèvre", postal_address="25000 Besançon").save()
     log_in(page, live_server.url, "alice")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/admin/campaigns/campaign/add/")

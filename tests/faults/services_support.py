@@ -248,7 +248,9 @@ class Carnet:
             "shell",
             "-c",
             "from django.contrib.auth.models import User; "
-            "User.objects.create_superuser('alice', 'alice@exemple.fr', 'cheval-batterie')",
+            "from campaigns.models import Business; "
+            "User.objects.create_superuser('alice', 'alice@exemple.fr', 'cheval-batterie'); "
+            "Business(name='Boulangerie Lefèvre', postal_address='12 rue des Granges').save()",
         )
 
     def start(self) -> None:

@@ -9,7 +9,7 @@ from django.db import connection
 from crm import heartbeat
 from crm.celery import app as celery_app
 from tests.campaigns.conftest import audience, smtp  # noqa: F401 (the fixtures)
-from tests.helpers import database_url, save_business, start_celery, stop
+from tests.helpers import business_filled_in, database_url, save_business, start_celery, stop  # noqa: F401
 
 
 @pytest.fixture
