@@ -19,7 +19,8 @@ BUSINESS_APPS = frozenset({"contacts", "campaigns", "audience", "news"})
 # Permissions of their own, apart from Django's view/add/change/delete of each model.
 EXPORT_CONTACTS = "contacts.export_contacts"  # download a list of contacts (CSV, JSON, vCard)
 EXPORT_PERSONAL_DATA = "contacts.export_personal_data"  # one person's data, on request
-SEND_CAMPAIGN = "campaigns.send_campaign"  # send, schedule, resume; outage notice, invitation
+# Send, schedule; pause, resume, cancel or resend a campaign set to leave; outage, invitation.
+SEND_CAMPAIGN = "campaigns.send_campaign"
 
 # What Marketing may not do although it works on the business's apps: download lists of
 # contacts, send, change the business's legal identity, delete a sign-up (a proof of consent).
