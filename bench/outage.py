@@ -32,7 +32,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # Carnet's apps, by source
 from children import ROOT, postgres_database, run_child
-from send import _redis_db, _wait_for_worker, create_contacts, make_campaign, setup_django
+from send import (
+    _redis_db,
+    _wait_for_worker,
+    create_contacts,
+    make_campaign,
+    setup_django,
+    sign_as_business,
+)
 
 NOTICE = b"Subject: Important : comment nous joindre en ce moment"
 
@@ -133,6 +140,7 @@ def child(contacts: int, repeat: int) -> None:
     setup_django()
     call_command("migrate", verbosity=0)
     create_contacts(contacts)
+    sign_as_business()
     sink = Sink()
     port = sink.start()
     log = Path(os.environ["VAR_DIR"]) / "worker.log"
